@@ -1,0 +1,1 @@
+"""MIPS64 CPU core (numba-compiled execute loop, CP0, TLB, exceptions, disassembler)."""

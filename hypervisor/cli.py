@@ -1,0 +1,118 @@
+"""`pydynamips` command line, with dynamips' option names.
+
+    pydynamips -H [addr:]port [-l logfile] [--log-level LEVEL] [-N1]
+               [--console-binding-addr ADDR] [--strict-paths] [--max-clients N]
+
+The first line printed is dynamips' banner, ``Cisco Router Simulation Platform (version
+0.2.24-pydynamips-…)``: GNS3 runs ``dynamips -P none`` and parses that line to accept a
+binary, so `pydynamips` can be set as GNS3's dynamips path. stdout is free text (as with
+dynamips); the protocol only ever travels over TCP.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+
+from . import VERSION_STRING
+from .daemon import Hypervisor, Options
+from .log import LEVELS, configure, get_logger
+from .server import HypervisorServer
+
+BANNER = f"Cisco Router Simulation Platform (version {VERSION_STRING})"
+DEFAULT_PORT = 7200
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """``7200`` → (127.0.0.1, 7200); ``0.0.0.0:7200``; ``[::1]:7200``."""
+    host, sep, port = text.rpartition(":")
+    if not sep:
+        host, port = "127.0.0.1", text
+    host = host.strip("[]") or "127.0.0.1"
+    try:
+        number = int(port)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"bad port in -H {text!r}") from None
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"port out of range in -H {text!r}")
+    return host, number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pydynamips", add_help=False,
+                                description="A dynamips-compatible router hypervisor.")
+    p.add_argument("-h", "--help", action="store_true", help="show this help and exit")
+    p.add_argument("-H", dest="listen", type=parse_listen, metavar="[ADDR:]PORT",
+                   help="run as hypervisor on this TCP port (a bare port binds 127.0.0.1)")
+    p.add_argument("-l", dest="logfile", metavar="FILE", help="log file (default: stderr)")
+    p.add_argument("--log-level", choices=LEVELS, default="info")
+    p.add_argument("-N", dest="naming", metavar="N",
+                   help="-N1: name VM files by instance id (c7200_i1_nvram), as GNS3 asks")
+    p.add_argument("--console-binding-addr", default="127.0.0.1", metavar="ADDR",
+                   help="address the VM console TCP ports bind to")
+    p.add_argument("--strict-paths", action="store_true",
+                   help="refuse file names outside the working directory")
+    p.add_argument("--max-clients", type=int, default=256, metavar="N",
+                   help="simultaneous hypervisor connections (default 256)")
+    p.add_argument("-P", dest="platform", metavar="PLATFORM",
+                   help="router platform for single-router mode (7200)")
+    p.add_argument("image", nargs="?", help="image to run in single-router mode")
+    return p
+
+
+async def run_hypervisor(host: str, port: int, options: Options) -> int:
+    hypervisor = Hypervisor(options)
+    server = HypervisorServer(hypervisor, host, port)
+    try:
+        await server.start()
+    except OSError as exc:
+        print(f"Unable to start the hypervisor on {host}:{port}: {exc.strerror}",
+              file=sys.stderr)
+        return 1
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, hypervisor.request_stop)
+    print(f"Hypervisor TCP control server started (IP {host} port {server.bound_port}).",
+          flush=True)
+    await server.serve_until_stopped()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    print(BANNER, flush=True)
+    parser = build_parser()
+    if not argv:
+        parser.print_help()
+        return 0
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:        # argparse already printed the cause
+        return int(exc.code or 0)
+    if args.help:
+        parser.print_help()
+        return 0
+    configure(args.log_level, args.logfile)
+    if args.listen is None:
+        if args.platform not in (None, "7200", "c7200"):
+            print(f"Unknown platform '{args.platform}' (this build runs: 7200)", file=sys.stderr)
+            return 1
+        if args.image is None:
+            parser.print_usage(sys.stderr)
+            print("pydynamips: give -H [ADDR:]PORT (hypervisor) or an image", file=sys.stderr)
+            return 1
+        print("pydynamips: single-router mode is not implemented yet "
+              "(c7200 platform issue); use -H", file=sys.stderr)
+        return 2
+    options = Options(name_by_id=args.naming == "1", strict_paths=args.strict_paths,
+                      console_binding_addr=args.console_binding_addr,
+                      max_clients=max(1, args.max_clients))
+    host, port = args.listen
+    get_logger().info("hypervisor.start", host=host, port=port, version=VERSION_STRING,
+                      name_by_id=options.name_by_id, strict_paths=options.strict_paths)
+    return asyncio.run(run_hypervisor(host, port, options))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,4 @@
+"""`c1700` module: chassis, IO memory, MAC, system id, hardware, list."""
+from ..platform_commands import build_platform_module
+
+module = build_platform_module("c1700", chassis=True, iomem=True)

@@ -1,0 +1,4 @@
+"""`c2600` module: chassis, IO memory, MAC, system id, hardware, list."""
+from ..platform_commands import build_platform_module
+
+module = build_platform_module("c2600", chassis=True, iomem=True)

@@ -1,0 +1,4 @@
+"""`c3725` module: IO memory, MAC, system id, hardware, list."""
+from ..platform_commands import build_platform_module
+
+module = build_platform_module("c3725", chassis=False, iomem=True)
