@@ -1,0 +1,169 @@
+"""Drive a pydynamips daemon with GNS3's own client class, as gns3-server 2.2 does.
+
+Run by tests/hypervisor/test_gns3_client.py with the python of a virtual environment that
+holds gns3-server (its pins clash with ours, so it never runs in the project's venv):
+
+    .venv-gns3/bin/python tests/hypervisor/gns3_driver.py --port 7200 --workdir /tmp/x
+
+It connects with `gns3server.compute.dynamips.dynamips_hypervisor.DynamipsHypervisor`, sends
+the command sequence of a GNS3 c7200 node's life (PROTOCOL.md §5: create, settings, list,
+rename, stop, delete, `hypervisor stop`) and prints one JSON object on stdout: every value
+GNS3's class returned, keyed by step name, so the test asserts on what GNS3 would see.
+This file imports only the standard library and gns3server: it must not import the project.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import traceback
+
+from gns3server.compute.dynamips.dynamips_error import DynamipsError
+from gns3server.compute.dynamips.dynamips_hypervisor import DynamipsHypervisor
+from gns3server.version import __version__ as GNS3_VERSION
+
+NODE_UUID = "6f1c2a53-3a5e-4e4f-9a5c-0d7d2bd1e001"
+IOS_IMAGE = "/images/IOS/c7200-adventerprisek9-mz.124-24.T5.image"
+BULK_VMS = 40          # enough `vm list` lines for a reply longer than GNS3's 1024-byte reads
+
+
+class Recorder:
+    """Sends through GNS3's class and keeps each outcome: a reply list or an error text."""
+
+    def __init__(self, hv: DynamipsHypervisor) -> None:
+        self.hv = hv
+        self.results: dict[str, object] = {}
+
+    async def send(self, key: str | None, command: str) -> list[str]:
+        reply = await self.hv.send(command)
+        if key is not None:
+            self.results[key] = reply
+        return reply
+
+    async def expect_error(self, key: str, command: str) -> None:
+        """A command GNS3 expects may fail: record DynamipsError's text (or the surprise)."""
+        try:
+            reply = await self.hv.send(command)
+        except DynamipsError as exc:
+            self.results[key] = {"error": str(exc)}
+        else:
+            self.results[key] = {"unexpected_success": reply}
+
+
+async def drive(host: str, port: int, workdir: str) -> dict[str, object]:
+    project_dir = os.path.join(workdir, "project-files", "dynamips")
+    node_dir = os.path.join(project_dir, NODE_UUID)
+    os.makedirs(node_dir, exist_ok=True)
+
+    # Dynamips.create_hypervisor / Hypervisor.connect: `hypervisor version`, then working_dir.
+    hv = DynamipsHypervisor(project_dir, host, port, timeout=30.0)
+    await hv.connect(timeout=20)
+    rec = Recorder(hv)
+    out = rec.results
+    out["gns3_version"] = GNS3_VERSION
+    out["version"] = hv.version
+    out["hv_working_dir"] = hv.working_dir
+
+    # Router.create
+    await hv.set_working_dir(node_dir)
+    out["node_working_dir"] = hv.working_dir
+    await rec.send("create", 'vm create "R1" 1 c7200')
+    out["lock_files"] = sorted(f for f in os.listdir(node_dir) if f.endswith("_lock"))
+    await rec.send("set_con_tcp_port", 'vm set_con_tcp_port "R1" 5000')
+    await rec.send("set_aux_tcp_port", 'vm set_aux_tcp_port "R1" 5001')
+    mac = await rec.send("get_mac_addr", 'c7200 get_mac_addr "R1"')
+    out["mac"] = mac[0] if mac else None
+    await rec.send("set_npe", 'c7200 set_npe "R1" npe-200')
+    await rec.send("status_created", 'vm get_status "R1"')
+    await rec.send("slot0", 'vm slot_add_binding "R1" 0 0 C7200-IO-FE')
+
+    # Router.update_settings: one setter per changed property.
+    await rec.send("set_ios", f'vm set_ios "R1" "{IOS_IMAGE}"')
+    await rec.send("set_ram", 'vm set_ram "R1" 512')
+    await rec.send("set_nvram", 'vm set_nvram "R1" 512')
+    await rec.send("set_disk0", 'vm set_disk0 "R1" 0')
+    await rec.send("set_exec_area", 'vm set_exec_area "R1" 64')
+    await rec.send("status_idle_pc", 'vm get_status "R1"')
+    await rec.send("set_idle_pc", 'vm set_idle_pc "R1" 0x60630d08')
+    await rec.send("set_midplane", 'c7200 set_midplane "R1" vxr')
+    await rec.send("set_temp_sensor", 'c7200 set_temp_sensor "R1" 0 22')
+    await rec.send("set_power_supply", 'c7200 set_power_supply "R1" 1 0')
+    await rec.send("set_mac_addr", 'c7200 set_mac_addr "R1" ca01.1f2e.0001')
+    mac = await rec.send("get_mac_addr_after_set", 'c7200 get_mac_addr "R1"')
+    out["mac_after_set"] = mac[0] if mac else None
+    await rec.send("set_system_id", 'c7200 set_system_id "R1" FTX0945W0MY')
+    await rec.send("status_slot1", 'vm get_status "R1"')
+    await rec.send("slot1", 'vm slot_add_binding "R1" 1 0 PA-FE-TX')
+    await rec.send("slot_bindings", 'vm slot_bindings "R1"')
+    await rec.send("set_ram_mmap", 'vm set_ram_mmap "R1" 0')
+    await rec.send("set_sparse_mem", 'vm set_sparse_mem "R1" 0')
+
+    # A second router (as a second GNS3 node on a shared hypervisor), then the listing.
+    await rec.send("create_r2", 'vm create "R2" 2 c7200')
+    await rec.send("list", "vm list")
+
+    # Rename (Router.set_name), then the listing again.
+    await rec.send("rename", 'vm rename "R1" "R1-renamed"')
+    await rec.send("list_after_rename", "vm list")
+    await rec.send("status_renamed", 'vm get_status "R1-renamed"')
+    out["lock_files_after_rename"] = sorted(f for f in os.listdir(node_dir)
+                                            if f.endswith("_lock"))
+
+    # A listing longer than one of GNS3's 1024-byte reads.
+    for i in range(BULK_VMS):
+        await rec.send(None, f'vm create "bulk-router-with-a-long-name-{i:03d}" {100 + i} c7200')
+    bulk = await rec.send(None, "vm list")
+    out["bulk_list_len"] = len(bulk)
+    out["bulk_list_first"] = bulk[0] if bulk else None
+    out["bulk_list_last"] = bulk[-1] if bulk else None
+    for i in range(BULK_VMS):
+        await rec.send(None, f'vm delete "bulk-router-with-a-long-name-{i:03d}"')
+
+    # Errors come back as GNS3's DynamipsError carrying our text.
+    await rec.expect_error("error_unknown_vm", 'vm get_status "nosuch"')
+    await rec.expect_error("error_unknown_command", 'vm nosuch "R1-renamed"')
+    await rec.expect_error("error_bad_params", 'vm create "R3"')
+    await rec.expect_error("error_duplicate", 'vm create "R2" 3 c7200')
+    # `vm start` is not implemented yet: GNS3 must see a clean error, not a hang.
+    await rec.expect_error("start", 'vm start "R1-renamed"')
+    # The connection is still usable after errors.
+    await rec.send("status_after_errors", 'vm get_status "R1-renamed"')
+
+    # Router.stop / Router.delete: get_status, (stop), extract_config (error ignored), delete.
+    await rec.send("status_before_delete", 'vm get_status "R1-renamed"')
+    await rec.send("stop", 'vm stop "R1-renamed"')
+    await rec.expect_error("extract_config", 'vm extract_config "R1-renamed"')
+    await rec.send("delete", 'vm delete "R1-renamed"')
+    await rec.send("delete_r2", 'vm delete "R2"')
+    await rec.send("list_after_delete", "vm list")
+    out["lock_files_after_delete"] = sorted(f for f in os.listdir(node_dir)
+                                            if f.endswith("_lock"))
+
+    # DynamipsHypervisor.stop() swallows errors: send `hypervisor stop` itself to see the
+    # reply, then close the way stop() does.
+    await rec.send("hypervisor_stop", "hypervisor stop")
+    await hv._writer.drain()
+    hv._writer.close()
+    hv._reader = hv._writer = None
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--workdir", required=True)
+    args = parser.parse_args()
+    try:
+        result = asyncio.run(asyncio.wait_for(drive(args.host, args.port, args.workdir), 120))
+    except BaseException:
+        traceback.print_exc()
+        return 1
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
