@@ -9,6 +9,8 @@ It connects with `gns3server.compute.dynamips.dynamips_hypervisor.DynamipsHyperv
 the command sequence of a GNS3 c7200 node's life (PROTOCOL.md §5: create, settings, list,
 rename, stop, delete, `hypervisor stop`) and prints one JSON object on stdout: every value
 GNS3's class returned, keyed by step name, so the test asserts on what GNS3 would see.
+With `--launch PATH` it instead lets GNS3's `Hypervisor` class probe, start and stop the
+daemon process itself.
 This file imports only the standard library and gns3server: it must not import the project.
 """
 from __future__ import annotations
@@ -17,11 +19,14 @@ import argparse
 import asyncio
 import json
 import os
+import socket
 import sys
 import traceback
 
 from gns3server.compute.dynamips.dynamips_error import DynamipsError
+from gns3server.compute.dynamips import Dynamips
 from gns3server.compute.dynamips.dynamips_hypervisor import DynamipsHypervisor
+from gns3server.compute.dynamips.hypervisor import Hypervisor
 from gns3server.version import __version__ as GNS3_VERSION
 
 NODE_UUID = "6f1c2a53-3a5e-4e4f-9a5c-0d7d2bd1e001"
@@ -150,14 +155,52 @@ async def drive(host: str, port: int, workdir: str) -> dict[str, object]:
     return out
 
 
+async def launch(path: str, workdir: str) -> dict[str, object]:
+    """GNS3's own process management: version probe, start, connect, stop.
+
+    `Dynamips.dynamips_version` runs `<path> -P none` and parses the banner;
+    `Hypervisor.start` runs `<path> -N1 -l dynamips_i<N>_log.txt -H 127.0.0.1:<port>
+    --console-binding-addr 127.0.0.1` (bind_console_host: version >= 0.2.23) with the working
+    dir as cwd; `Hypervisor.stop` sends `hypervisor stop`, waits 3 s for the process to exit
+    and kills it otherwise.
+    """
+    out: dict[str, object] = {"gns3_version": GNS3_VERSION}
+    out["probed_version"] = await Dynamips.dynamips_version(path)
+    with socket.socket() as sock:            # as Dynamips.start_new_hypervisor picks a port
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    os.makedirs(workdir, exist_ok=True)
+    hv = Hypervisor(path, workdir, "127.0.0.1", port, "127.0.0.1", bind_console_host=True)
+    await hv.start()
+    out["command"] = hv._command[1:]
+    await hv.connect()
+    out["version"] = hv.version
+    out["running_after_connect"] = hv.is_running()
+    out["create"] = await hv.send('vm create "R1" 1 c7200')
+    out["list"] = await hv.send("vm list")
+    stdout_file = hv._stdout_file
+    await hv.stop()
+    out["running_after_stop"] = hv.is_running()
+    out["returncode"] = hv.process.returncode   # -9 would mean GNS3 had to kill it
+    out["stdout_file_removed"] = not os.path.exists(stdout_file)
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workdir", required=True)
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--port", type=int, help="drive a daemon already listening here")
+    mode.add_argument("--launch", metavar="PATH",
+                      help="start PATH as GNS3's Hypervisor class does, then stop it")
     args = parser.parse_args()
+    if args.launch:
+        job = launch(args.launch, args.workdir)
+    else:
+        job = drive(args.host, args.port, args.workdir)
     try:
-        result = asyncio.run(asyncio.wait_for(drive(args.host, args.port, args.workdir), 120))
+        result = asyncio.run(asyncio.wait_for(job, 120))
     except BaseException:
         traceback.print_exc()
         return 1

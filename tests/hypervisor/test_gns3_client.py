@@ -237,3 +237,26 @@ def test_hypervisor_stop_exits_zero(session_result):
     stdout = (session_result["dynamips_dir"] / "dynamips_i1_stdout.txt").read_text()
     # GNS3 accepts a dynamips binary by this banner.
     assert stdout.startswith("Cisco Router Simulation Platform (version 0.2.24-")
+
+
+def test_gns3_hypervisor_class_starts_and_stops_the_daemon(gns3_python, tmp_path):
+    """GNS3's `Hypervisor` runs `pydynamips -P none` for the version, starts the daemon with
+    its own command line, connects, and `stop()` sees it exit by itself (no kill)."""
+    workdir = tmp_path / "GNS3 projects" / "lab 2" / "project-files" / "dynamips"
+    try:
+        drv = _run([str(gns3_python), str(DRIVER), "--launch", str(_pydynamips()),
+                    "--workdir", str(workdir)], timeout=180)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the GNS3 driver did not finish in 180 s", pytrace=False)
+    assert drv.returncode == 0, drv.stderr[-6000:]
+    out = json.loads(drv.stdout.strip().splitlines()[-1])
+    assert out["probed_version"] == "0.2.24"
+    assert out["command"][:3] == ["-N1", "-l", "dynamips_i1_log.txt"]
+    assert out["version"] == "0.2.24"
+    assert out["running_after_connect"] is True
+    assert out["create"] == ["VM 'R1' created"]
+    assert out["list"] == ["R1 (c7200)"]
+    assert out["running_after_stop"] is False
+    assert out["returncode"] == 0
+    assert out["stdout_file_removed"] is True
+    assert (workdir / "dynamips_i1_log.txt").exists()
