@@ -582,11 +582,29 @@ def tlb_op(cp0, tlb, ctx, stlb, funct, icount):
         cp0[CP0_INDEX] = 0x80000000 if i < 0 else i
 
 
+@njit(cache=True, nogil=True)
+def rom_load(op, rom, h):
+    """A load (LB LH LW LBU LHU LWU LL LD LLD) served from ROM."""
+    if op == 0x20:
+        return np.int64(np.int8(rom[h]))
+    if op == 0x24:
+        return np.int64(rom[h])
+    if op == 0x21:
+        return sext16(rd16(rom, h))
+    if op == 0x25:
+        return rd16(rom, h)
+    if op == 0x27:
+        return rd32(rom, h)
+    if op == 0x37 or op == 0x34:
+        return rd64(rom, h)
+    return sext32(rd32(rom, h))
+
+
 # ---------------------------------------------------------------- the loop
 @njit(cache=True, nogil=True)
 def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
     """Execute up to max_n instructions; return an EXIT_* reason (module docstring)."""
-    r = regs
+    r = regs  # noqa: the loop below must not assign array variables (NRT refcount calls)
     ramsize = ram.shape[0]
     romsize = rom.shape[0]
     if ctx[C_PEND_READ]:
@@ -620,7 +638,6 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
     exit_code = 0
     cpage = PAGE_NOCACHE
     cdelta = 0
-    cmem = ram
     nbp = ctx[C_NBP]
     idle = ctx[C_IDLE_PC]
     while True:
@@ -669,8 +686,10 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
                 tev = ctx[C_TIMER_EVENT] - ic0
                 if tev < limit:
                     limit = tev if tev > n else n + 1
-        # ---- fetch
-        if (pc >> 12) != cpage:
+        # ---- fetch (the host offset of the current code page is cached in cdelta)
+        if (pc >> 12) == cpage:
+            insn = rd32(ram, pc + cdelta)
+        else:
             if n > 0:
                 stop = pc == idle
                 for k in range(nbp):
@@ -700,11 +719,10 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
                 continue
             pa &= WFLAG - 1
             if pa + 4 <= ramsize:
-                cmem = ram
+                insn = rd32(ram, pa)
                 cdelta = pa - pc
             elif ROM_BASE <= pa and pa + 4 <= ROM_BASE + romsize:
-                cmem = rom
-                cdelta = pa - ROM_BASE - pc
+                insn = rd32(rom, pa - ROM_BASE)  # ROM code is fetched uncached (boot only)
             else:
                 exc = EXC_IBE
                 exc_refill = 0
@@ -713,16 +731,13 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
                 ev = 1
                 limit = -1
                 continue
-            cpage = pc >> 12
             pg = pc >> 12
+            cpage = pg if pa + 4 <= ramsize else PAGE_NOCACHE
             if (idle >> 12) == pg:
                 cpage = PAGE_NOCACHE
             for k in range(nbp):
                 if (ctx[C_BP0 + k] >> 12) == pg:
                     cpage = PAGE_NOCACHE
-        a = pc + cdelta
-        insn = ((np.int64(cmem[a]) << 24) | (np.int64(cmem[a + 1]) << 16)
-                | (np.int64(cmem[a + 2]) << 8) | np.int64(cmem[a + 3]))
         cur = pc
         cdl = delay
         pc = npc
@@ -958,7 +973,6 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
                     tag = stlb[STLB_W + i]
                 else:
                     tag = stlb[i]
-                mem = ram
                 if tag == vp:
                     h = va + stlb[STLB_OFF + i]
                 else:
@@ -966,12 +980,14 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
                     if h == -2:
                         pa = ctx[C_EXIT_ADDR]
                         wdt = WIDTH[op - 0x20]
-                        if (not store) and ROM_BASE <= pa and pa + wdt <= ROM_BASE + romsize:
-                            mem = rom
-                            h = pa - ROM_BASE
-                        elif am == 0 and wdt > 1:  # LWL LWR SWL SWR SDL SDR off RAM
+                        if am == 0 and wdt > 1:  # LWL LWR SWL SWR SDL SDR off RAM
                             h = -1
                             ctx[C_EXC_CODE] = EXC_DBE
+                        elif (not store) and ROM_BASE <= pa and pa + wdt <= ROM_BASE + romsize:
+                            r[rt] = rom_load(op, rom, pa - ROM_BASE)
+                            if op == 0x30 or op == 0x34:
+                                r[R_LLBIT] = 1
+                            h = -3
                         else:
                             ctx[C_EXIT_WIDTH] = wdt
                             if store:
@@ -995,62 +1011,62 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
                         exc_refill = e >> 5
                 if h >= 0:
                     if op == 0x23:  # LW
-                        r[rt] = sext32(rd32(mem, h))
+                        r[rt] = sext32(rd32(ram, h))
                     elif op == 0x2B:  # SW
-                        wr32(mem, h, r[rt])
+                        wr32(ram, h, r[rt])
                     elif op == 0x37:  # LD
-                        r[rt] = rd64(mem, h)
+                        r[rt] = rd64(ram, h)
                     elif op == 0x3F:  # SD
-                        wr64(mem, h, r[rt])
+                        wr64(ram, h, r[rt])
                     elif op == 0x24:  # LBU
-                        r[rt] = np.int64(mem[h])
+                        r[rt] = np.int64(ram[h])
                     elif op == 0x20:  # LB
-                        r[rt] = np.int64(np.int8(mem[h]))
+                        r[rt] = np.int64(np.int8(ram[h]))
                     elif op == 0x28:  # SB
-                        mem[h] = r[rt] & 0xFF
+                        ram[h] = r[rt] & 0xFF
                     elif op == 0x25:  # LHU
-                        r[rt] = rd16(mem, h)
+                        r[rt] = rd16(ram, h)
                     elif op == 0x21:  # LH
-                        r[rt] = sext16(rd16(mem, h))
+                        r[rt] = sext16(rd16(ram, h))
                     elif op == 0x29:  # SH
                         v = r[rt]
-                        mem[h] = (v >> 8) & 0xFF
-                        mem[h + 1] = v & 0xFF
+                        ram[h] = (v >> 8) & 0xFF
+                        ram[h + 1] = v & 0xFF
                     elif op == 0x27:  # LWU
-                        r[rt] = rd32(mem, h)
+                        r[rt] = rd32(ram, h)
                     elif op == 0x22:  # LWL
                         k = h & 3
-                        w = rd32(mem, h - k)
+                        w = rd32(ram, h - k)
                         keep = (1 << (8 * k)) - 1
                         r[rt] = sext32(((w << (8 * k)) & MASK32) | (r[rt] & keep))
                     elif op == 0x26:  # LWR
                         k = h & 3
-                        w = rd32(mem, h - k)
+                        w = rd32(ram, h - k)
                         sh = 8 * (3 - k)
                         r[rt] = sext32((w >> sh) | (r[rt] & ~(MASK32 >> sh) & MASK32))
                     elif op == 0x2A:  # SWL
                         k = h & 3
                         v = r[rt]
                         for j in range(4 - k):
-                            mem[h + j] = (v >> (24 - 8 * j)) & 0xFF
+                            ram[h + j] = (v >> (24 - 8 * j)) & 0xFF
                     elif op == 0x2E:  # SWR
                         k = h & 3
                         v = r[rt]
                         for j in range(k + 1):
-                            mem[h - j] = (v >> (8 * j)) & 0xFF
+                            ram[h - j] = (v >> (8 * j)) & 0xFF
                     elif op == 0x30 or op == 0x34:  # LL LLD
                         if op == 0x30:
-                            r[rt] = sext32(rd32(mem, h))
+                            r[rt] = sext32(rd32(ram, h))
                         else:
-                            r[rt] = rd64(mem, h)
+                            r[rt] = rd64(ram, h)
                         r[R_LLBIT] = 1
                         cp0[CP0_LLADDR] = (h >> 4) & MASK32
                     elif op == 0x38 or op == 0x3C:  # SC SCD
                         if r[R_LLBIT]:
                             if op == 0x38:
-                                wr32(mem, h, r[rt])
+                                wr32(ram, h, r[rt])
                             else:
-                                wr64(mem, h, r[rt])
+                                wr64(ram, h, r[rt])
                             r[rt] = 1
                         else:
                             r[rt] = 0
@@ -1058,12 +1074,12 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
                         k = h & 7
                         v = r[rt]
                         for j in range(8 - k):
-                            mem[h + j] = (v >> (56 - 8 * j)) & 0xFF
+                            ram[h + j] = (v >> (56 - 8 * j)) & 0xFF
                     elif op == 0x2D:  # SDR
                         k = h & 7
                         v = r[rt]
                         for j in range(k + 1):
-                            mem[h - j] = (v >> (8 * j)) & 0xFF
+                            ram[h - j] = (v >> (8 * j)) & 0xFF
         elif op >= 0x04 and op <= 0x07 or op >= 0x14 and op <= 0x17:
             # ======== BEQ BNE BLEZ BGTZ and their likely forms
             a1 = r[rs]
