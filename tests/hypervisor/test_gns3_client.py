@@ -79,7 +79,9 @@ def gns3_python() -> Path:
                 pytest.fail(f"installing the GNS3 test venv timed out after {PIP_TIMEOUT}s: "
                             f"{' '.join(cmd)}", pytrace=False)
             if proc.returncode != 0:
-                output = (proc.stdout + proc.stderr)[-4000:]
+                output = "\n".join(
+                    line for line in (proc.stdout + proc.stderr).splitlines()
+                    if "is ignored: it is neither a file nor a directory" not in line)[-4000:]
                 pytest.fail(f"could not install the GNS3 client into {GNS3_VENV} "
                             f"(needs the package registry): {' '.join(cmd)} exited "
                             f"{proc.returncode}\n{output}", pytrace=False)
