@@ -47,6 +47,13 @@ class Recorder:
             self.results[key] = reply
         return reply
 
+    async def outcome(self, key: str, command: str) -> None:
+        """Record {"reply": [...]} or {"error": text}, whichever happens."""
+        try:
+            self.results[key] = {"reply": await self.hv.send(command)}
+        except DynamipsError as exc:
+            self.results[key] = {"error": str(exc)}
+
     async def expect_error(self, key: str, command: str) -> None:
         """A command GNS3 expects may fail: record DynamipsError's text (or the surprise)."""
         try:
@@ -145,6 +152,21 @@ async def drive(host: str, port: int, workdir: str) -> dict[str, object]:
     await rec.send("list_after_delete", "vm list")
     out["lock_files_after_delete"] = sorted(f for f in os.listdir(node_dir)
                                             if f.endswith("_lock"))
+
+    # Built-in slot-0 adapters and WICs (Router.install_wic: WICs go on the slot-0 adapter,
+    # sub-slot 16 * (wic + 1); GNS3 never binds slot 0 itself on these platforms).
+    for vm_id, platform, chassis, wic in ((3, "c2691", None, "WIC-2T"),
+                                          (4, "c2600", "2621XM", "WIC-1T"),
+                                          (5, "c1700", "1760", "WIC-1ENET"),
+                                          (6, "c3600", "3660", None)):
+        name = f"W{vm_id}"
+        await rec.send(None, f'vm create "{name}" {vm_id} {platform}')
+        if chassis:
+            await rec.send(None, f'{platform} set_chassis "{name}" {chassis}')
+        if wic:
+            await rec.outcome(f"wic_{platform}", f'vm slot_add_binding "{name}" 0 16 {wic}')
+        await rec.send(f"bindings_{platform}", f'vm slot_bindings "{name}"')
+        await rec.send(None, f'vm delete "{name}"')
 
     # DynamipsHypervisor.stop() swallows errors: send `hypervisor stop` itself to see the
     # reply, then close the way stop() does.

@@ -262,3 +262,20 @@ def test_gns3_hypervisor_class_starts_and_stops_the_daemon(gns3_python, tmp_path
     assert out["returncode"] == 0
     assert out["stdout_file_removed"] is True
     assert (workdir / "dynamips_i1_log.txt").exists()
+
+
+@pytest.mark.xfail(strict=True, reason="the daemon binds no built-in slot-0 adapter at "
+                   "`vm create`/`set_chassis`, so GNS3's WIC install (`vm slot_add_binding "
+                   "R 0 16 WIC-x`) is refused with 206")
+def test_builtin_slot0_adapters_and_wics(session_result):
+    """dynamips binds the motherboard adapter itself: GT96100-FE on c2691/c3725/c3745 at
+    create, the chassis' mainboard card on c2600/c1700 (default 2610/1720, replaced by
+    `set_chassis`), Leopard-2FE on a c3600 set to 3660. GNS3 relies on it: it never binds
+    slot 0 on these platforms but installs WICs on it."""
+    out = session_result["out"]
+    for platform in ("c2691", "c2600", "c1700"):
+        assert out[f"wic_{platform}"] == {"reply": []}, platform
+    assert out["bindings_c2691"][0] == "0/0: GT96100-FE"
+    assert out["bindings_c2600"][0] == "0/0: CISCO2600-MB-2FE"
+    assert out["bindings_c1700"][0] == "0/0: C1700-MB-1ETH"
+    assert out["bindings_c3600"] == ["0/0: Leopard-2FE"]
