@@ -211,6 +211,24 @@ def ult(a, b):
 
 
 @njit(cache=True, nogil=True, inline="always")
+def add64(a, b):
+    """Wrapping 64-bit add. numba marks signed int64 add/sub/mul `nsw` (overflow is undefined
+    behaviour to LLVM, which then folds away sign tests and sign extensions), so every
+    arithmetic that may wrap goes through uint64."""
+    return np.int64(np.uint64(a) + np.uint64(b))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def sub64(a, b):
+    return np.int64(np.uint64(a) - np.uint64(b))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def mul64(a, b):
+    return np.int64(np.uint64(a) * np.uint64(b))
+
+
+@njit(cache=True, nogil=True, inline="always")
 def rd16(m, h):
     return (np.int64(m[h]) << 8) | np.int64(m[h + 1])
 
@@ -263,9 +281,9 @@ def mulhi_u64(a, b):
 def mulhi_s64(a, b):
     h = mulhi_u64(a, b)
     if a < 0:
-        h -= b
+        h = sub64(h, b)
     if b < 0:
-        h -= a
+        h = sub64(h, a)
     return h
 
 
@@ -285,9 +303,9 @@ def divmod_s64(a, b):
     q = np.int64(ua // ub)
     r = np.int64(ua % ub)
     if (a < 0) != (b < 0):
-        q = -q
+        q = sub64(0, q)
     if a < 0:
-        r = -r
+        r = sub64(0, r)
     return q, r
 
 
@@ -757,12 +775,12 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
             if f == 0x00:  # SLL
                 r[rd] = sext32(r[rt] << sa)
             elif f == 0x21:  # ADDU
-                r[rd] = sext32(r[rs] + r[rt])
+                r[rd] = sext32(add64(r[rs], r[rt]))
             elif f == 0x25:  # OR
                 r[rd] = r[rs] | r[rt]
             elif f == 0x2D:  # DADDU
                 if ok64:
-                    r[rd] = r[rs] + r[rt]
+                    r[rd] = add64(r[rs], r[rt])
                 else:
                     exc = EXC_RI
             elif f == 0x08:  # JR
@@ -778,7 +796,7 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
             elif f == 0x2A:  # SLT
                 r[rd] = 1 if r[rs] < r[rt] else 0
             elif f == 0x23:  # SUBU
-                r[rd] = sext32(r[rs] - r[rt])
+                r[rd] = sext32(sub64(r[rs], r[rt]))
             elif f == 0x24:  # AND
                 r[rd] = r[rs] & r[rt]
             elif f == 0x26:  # XOR
@@ -808,7 +826,7 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
                 r[R_LO] = sext32(p)
                 r[R_HI] = sext32(p >> 32)
             elif f == 0x19:  # MULTU
-                p = (r[rs] & MASK32) * (r[rt] & MASK32)
+                p = mul64(r[rs] & MASK32, r[rt] & MASK32)
                 r[R_LO] = sext32(p)
                 r[R_HI] = sext32(srl64(p, 32))
             elif f == 0x1A:  # DIV
@@ -864,15 +882,15 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
                 if not ok64:
                     exc = EXC_RI
                 elif f == 0x2F:
-                    r[rd] = a1 - b1
+                    r[rd] = sub64(a1, b1)
                 elif f == 0x2C:
-                    s = a1 + b1
+                    s = add64(a1, b1)
                     if ((a1 ^ s) & (b1 ^ s)) < 0:
                         exc = EXC_OV
                     else:
                         r[rd] = s
                 else:
-                    s = a1 - b1
+                    s = sub64(a1, b1)
                     if ((a1 ^ b1) & (a1 ^ s)) < 0:
                         exc = EXC_OV
                     else:
@@ -893,10 +911,10 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
                 if not ok64:
                     exc = EXC_RI
                 elif f == 0x1C:
-                    r[R_LO] = a1 * b1
+                    r[R_LO] = mul64(a1, b1)
                     r[R_HI] = mulhi_s64(a1, b1)
                 elif f == 0x1D:
-                    r[R_LO] = a1 * b1
+                    r[R_LO] = mul64(a1, b1)
                     r[R_HI] = mulhi_u64(a1, b1)
                 elif b1 != 0:
                     if f == 0x1E:
@@ -938,7 +956,7 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
                 exc = EXC_RI
         elif op >= 0x20:
             # ======== loads and stores
-            va = r[rs] + imm
+            va = add64(r[rs], imm)
             am = ALIGN[op - 0x20]
             if am < 0:
                 if op == 0x33:  # PREF
@@ -974,7 +992,7 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
                 else:
                     tag = stlb[i]
                 if tag == vp:
-                    h = va + stlb[STLB_OFF + i]
+                    h = add64(va, stlb[STLB_OFF + i])
                 else:
                     h = data_slow(va, store, cp0, tlb, stlb, ctx, ramsize)
                     if h == -2:
@@ -1092,7 +1110,7 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
             else:
                 t = a1 > 0
             if t:
-                npc = pc + (imm << 2)
+                npc = add64(pc, imm << 2)
                 delay = 1
             elif op >= 0x14:
                 pc = npc
@@ -1100,7 +1118,7 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
             else:
                 delay = 1
         elif op == 0x09:  # ADDIU
-            r[rt] = sext32(r[rs] + imm)
+            r[rt] = sext32(add64(r[rs], imm))
         elif op == 0x0F:  # LUI
             r[rt] = imm << 16
         elif op == 0x0D:  # ORI
@@ -1115,7 +1133,7 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
             r[rt] = 1 if ult(r[rs], imm) else 0
         elif op == 0x19:  # DADDIU
             if ok64:
-                r[rt] = r[rs] + imm
+                r[rt] = add64(r[rs], imm)
             else:
                 exc = EXC_RI
         elif op == 0x03:  # JAL
@@ -1133,7 +1151,7 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
                 if rt >= 0x10:
                     r[31] = cur + 8
                 if t:
-                    npc = pc + (imm << 2)
+                    npc = add64(pc, imm << 2)
                     delay = 1
                 elif rt & 2:
                     pc = npc
@@ -1165,7 +1183,7 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
                 r[rt] = s
         elif op == 0x18:  # DADDI
             a1 = r[rs]
-            s = a1 + imm
+            s = add64(a1, imm)
             if not ok64:
                 exc = EXC_RI
             elif ((a1 ^ s) & (imm ^ s)) < 0:
@@ -1174,14 +1192,14 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
                 r[rt] = s
         elif op == 0x1A or op == 0x1B:
             # ======== LDL LDR (kept apart from the 0x20.. block: opcode below 0x20)
-            va = r[rs] + imm
+            va = add64(r[rs], imm)
             if not ok64:
                 exc = EXC_RI
             else:
                 vp = va >> 12
                 i = vp & STLB_MASK
                 if stlb[i] == vp:
-                    h = va + stlb[STLB_OFF + i]
+                    h = add64(va, stlb[STLB_OFF + i])
                 else:
                     h = data_slow(va, False, cp0, tlb, stlb, ctx, ramsize)
                     if h == -2:
@@ -1212,13 +1230,13 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
             elif f == 0x00 or f == 0x04:  # MADD MSUB
                 p = sext32(r[rs]) * sext32(r[rt])
                 acc = (r[R_HI] << 32) | (r[R_LO] & MASK32)
-                acc = acc + p if f == 0 else acc - p
+                acc = add64(acc, p) if f == 0 else sub64(acc, p)
                 r[R_LO] = sext32(acc)
                 r[R_HI] = sext32(acc >> 32)
             elif f == 0x01 or f == 0x05:  # MADDU MSUBU
-                p = (r[rs] & MASK32) * (r[rt] & MASK32)
+                p = mul64(r[rs] & MASK32, r[rt] & MASK32)
                 acc = (r[R_HI] << 32) | (r[R_LO] & MASK32)
-                acc = acc + p if f == 1 else acc - p
+                acc = add64(acc, p) if f == 1 else sub64(acc, p)
                 r[R_LO] = sext32(acc)
                 r[R_HI] = sext32(acc >> 32)
             else:
