@@ -173,7 +173,10 @@ STLB_MASK = STLB_N - 1
 STLB_W = STLB_N
 STLB_OFF = 2 * STLB_N
 STLB_INVALID = 0x7FFFFFFFFFFFFFFF  # never equal to va >> 12
-PAGE_NOCACHE = 0x7FFFFFFFFFFFFFFE  # code page sentinel: re-check every fetch
+# Code page cache: the fast fetch path runs while (pc & ~0xFFC) == cpage, i.e. same 4 KB page
+# and a word-aligned PC (a misaligned JR target must reach the slow path's AdEL check). The
+# sentinel has a bit in 2..11 set, so no PC ever matches it.
+PAGE_NOCACHE = 4
 
 # Per primary opcode 0x20..0x3f: access size - 1 as alignment mask (-1: not a plain access)
 ALIGN = np.array(
@@ -705,10 +708,10 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
                 if tev < limit:
                     limit = tev if tev > n else n + 1
         # ---- fetch (the host offset of the current code page is cached in cdelta)
-        if (pc >> 12) == cpage:
+        if (pc & ~0xFFC) == cpage:
             insn = rd32(ram, pc + cdelta)
         else:
-            if n > 0:
+            if n > 0 or pc != r[R_PC]:  # not for the PC a run resumes at
                 stop = pc == idle
                 for k in range(nbp):
                     if pc == ctx[C_BP0 + k]:
@@ -750,7 +753,7 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
                 limit = -1
                 continue
             pg = pc >> 12
-            cpage = pg if pa + 4 <= ramsize else PAGE_NOCACHE
+            cpage = (pc & ~0xFFF) if pa + 4 <= ramsize else PAGE_NOCACHE
             if (idle >> 12) == pg:
                 cpage = PAGE_NOCACHE
             for k in range(nbp):
