@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 7200
 
-.PHONY: demo test bench venv clean
+.PHONY: demo test bench venv clean firmware
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -29,5 +29,10 @@ test: $(STAMP)
 bench: $(STAMP)
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
+# Rebuild the test firmware ELFs (needs Debian's gcc-mips64-linux-gnuabi64); the built
+# ELFs are committed, so tests never need the cross compiler.
+firmware:
+	$(MAKE) -C tests/firmware
+
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .venv-gns3 .pytest_cache .hypothesis

@@ -17,6 +17,7 @@ from .log import get_logger
 from .session import Session
 
 READ_BYTES = 64 * 1024
+SHUTDOWN_GRACE_S = 5.0
 
 
 class HypervisorServer:
@@ -30,12 +31,12 @@ class HypervisorServer:
 
     @property
     def bound_port(self) -> int:
-        assert self._server is not None
-        return self._server.sockets[0].getsockname()[1]
+        return self.port
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._serve, self.host, self.port,
                                                   reuse_address=True)
+        self.port = self._server.sockets[0].getsockname()[1]   # the real one when 0
         self.log.info("hypervisor.listening", host=self.host, port=self.bound_port)
 
     async def serve_until_stopped(self) -> None:
@@ -48,14 +49,15 @@ class HypervisorServer:
     async def shutdown(self) -> None:
         if self._server is not None:
             self._server.close()
-        for task, writer in list(self._connections.items()):
-            if task is not asyncio.current_task():
-                writer.close()
+        # Closing a transport ends its session's read with EOF: each connection finishes
+        # the command it is running, then ends. Cancel only what does not end in time.
+        others = {t: w for t, w in self._connections.items() if t is not asyncio.current_task()}
+        for writer in others.values():
+            writer.close()
+        if others:
+            _, late = await asyncio.wait(others, timeout=SHUTDOWN_GRACE_S)
+            for task in late:
                 task.cancel()
-        for task in list(self._connections):
-            if task is not asyncio.current_task():
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
         await self.hypervisor.reset()
         if self._server is not None:
             with contextlib.suppress(Exception):
@@ -79,6 +81,8 @@ class HypervisorServer:
             await self._run_session(session, reader, writer)
         except (ConnectionError, OSError) as exc:
             self.log.info("connection.error", peer=peer_text, error=str(exc))
+        except asyncio.CancelledError:
+            self.log.warning("connection.cancelled", peer=peer_text)
         finally:
             self._connections.pop(task, None)
             writer.close()
@@ -103,3 +107,5 @@ class HypervisorServer:
                 if session.close_requested:
                     break
             await writer.drain()
+        if session.stop_requested:          # only once the reply is on its way
+            self.hypervisor.request_stop()

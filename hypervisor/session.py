@@ -15,4 +15,5 @@ class Session:
     hypervisor: "Hypervisor"
     peer: str = ""
     close_requested: bool = False    # `hypervisor close`: reply, then close this socket
+    stop_requested: bool = False     # `hypervisor stop`: reply, then stop the daemon
     commands: int = 0

@@ -64,4 +64,4 @@ async def close(session, args):
 @module.command("stop", 0, 0)
 async def stop(session, args):
     session.close_requested = True
-    session.hypervisor.request_stop()
+    session.stop_requested = True
