@@ -63,6 +63,7 @@ def build_platform_module(platform: str, *, chassis: bool, iomem: bool,
                 raise CommandError(Status.ERR_CREATE,
                                    f"unable to set Chassis type for router '{vm.name}'")
             vm.settings.chassis = args[1]
+            vm.bind_builtin_slot0()
 
     if iomem:
         @module.command("set_iomem", 2, 2)

@@ -152,6 +152,18 @@ class VirtualMachine:
         self.status = VmStatus.HALTED
         self.slots: dict[tuple[int, int], SlotBinding] = {}   # (slot, subslot) -> card
         self.lock = VmLock(self.file_path("lock"))
+        self.bind_builtin_slot0()
+
+    def bind_builtin_slot0(self) -> None:
+        """Put the chassis' motherboard adapter in slot 0, as dynamips does at create and
+        at set_chassis (sub-slot cards such as WICs stay)."""
+        card = self.spec.slot0_card(self.settings.chassis)
+        builtin = set(self.spec.slot0_cards.values())
+        current = self.slots.get((0, 0))
+        if current is not None and current.card in builtin:
+            del self.slots[(0, 0)]
+        if card is not None and (0, 0) not in self.slots:
+            self.slots[(0, 0)] = SlotBinding(card, current.nios if current else {})
 
     @property
     def platform(self) -> str:

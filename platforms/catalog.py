@@ -25,6 +25,12 @@ class PlatformSpec:
     slots: int = 2
     cards: frozenset[str] = field(default_factory=frozenset)
     runnable: bool = False             # has a CPU and devices in this release
+    # The motherboard adapter dynamips binds to slot 0 by itself, by chassis (None: any).
+    # Clients rely on it: GNS3 installs WICs on slot 0 of these platforms without binding it.
+    slot0_cards: dict[str | None, str] = field(default_factory=dict)
+
+    def slot0_card(self, chassis: str | None) -> str | None:
+        return self.slot0_cards.get(chassis, self.slot0_cards.get(None))
 
 
 WICS = ("WIC-1T", "WIC-2T", "WIC-1ENET")
@@ -47,26 +53,34 @@ PLATFORMS: dict[str, PlatformSpec] = {spec.name: spec for spec in (
                                   "PA-MC-8TE1", "C7200-JC-PA"})),
     PlatformSpec("c3600", 0xCC, ram_mb=128, nvram_kb=128, rom_mb=2, disk0_mb=0,
                  clock_divisor=4, iomem_percent=5, chassis=("3620", "3640", "3660"),
-                 default_chassis="3640", slots=7,
+                 default_chassis="3640", slots=7, slot0_cards={"3660": "Leopard-2FE"},
                  cards=frozenset({"NM-1E", "NM-4E", "NM-1FE-TX", "NM-4T", "Leopard-2FE",
                                   "NM-16ESW"})),
     PlatformSpec("c3725", 0xC2, ram_mb=128, nvram_kb=112, rom_mb=2, disk0_mb=16,
                  clock_divisor=8, iomem_percent=5, slots=3,
                  cards=frozenset({"NM-1FE-TX", "NM-16ESW", "GT96100-FE", "NM-4T", "NM-NAM",
-                                  "NM-CIDS", *WICS})),
+                                  "NM-CIDS", *WICS}),
+                 slot0_cards={None: "GT96100-FE"}),
     PlatformSpec("c3745", 0xC4, ram_mb=128, nvram_kb=304, rom_mb=2, disk0_mb=16,
                  clock_divisor=8, iomem_percent=5, slots=5,
                  cards=frozenset({"NM-1FE-TX", "NM-16ESW", "GT96100-FE", "NM-4T", "NM-NAM",
-                                  "NM-CIDS", *WICS})),
+                                  "NM-CIDS", *WICS}),
+                 slot0_cards={None: "GT96100-FE"}),
     PlatformSpec("c2691", 0xC0, ram_mb=128, nvram_kb=112, rom_mb=2, disk0_mb=16,
                  clock_divisor=8, iomem_percent=5, slots=2,
                  cards=frozenset({"NM-1FE-TX", "NM-16ESW", "GT96100-FE", "NM-4T", "NM-NAM",
-                                  "NM-CIDS", *WICS})),
+                                  "NM-CIDS", *WICS}),
+                 slot0_cards={None: "GT96100-FE"}),
     PlatformSpec("c2600", 0xC8, ram_mb=64, nvram_kb=128, rom_mb=2, disk0_mb=0,
                  clock_divisor=8, iomem_percent=15,
                  chassis=("2610", "2611", "2620", "2621", "2610XM", "2611XM", "2620XM",
                           "2621XM", "2650XM", "2651XM"),
                  default_chassis="2610", slots=2,
+                 slot0_cards={"2610": "CISCO2600-MB-1E", "2611": "CISCO2600-MB-2E",
+                              "2620": "CISCO2600-MB-1FE", "2621": "CISCO2600-MB-2FE",
+                              "2610XM": "CISCO2600-MB-1FE", "2611XM": "CISCO2600-MB-2FE",
+                              "2620XM": "CISCO2600-MB-1FE", "2621XM": "CISCO2600-MB-2FE",
+                              "2650XM": "CISCO2600-MB-1FE", "2651XM": "CISCO2600-MB-2FE"},
                  cards=frozenset({"CISCO2600-MB-1E", "CISCO2600-MB-2E", "CISCO2600-MB-1FE",
                                   "CISCO2600-MB-2FE", "NM-1E", "NM-4E", "NM-1FE-TX",
                                   "NM-16ESW", "NM-NAM", "NM-CIDS", *WICS})),
@@ -74,6 +88,7 @@ PLATFORMS: dict[str, PlatformSpec] = {spec.name: spec for spec in (
                  clock_divisor=8, iomem_percent=15,
                  chassis=("1710", "1720", "1721", "1750", "1751", "1760"),
                  default_chassis="1720", slots=2,
+                 slot0_cards={"1710": "C1710-MB-1FE-1E", None: "C1700-MB-1ETH"},
                  cards=frozenset({"C1700-MB-1ETH", "C1710-MB-1FE-1E", *WICS})),
 )}
 

@@ -264,9 +264,6 @@ def test_gns3_hypervisor_class_starts_and_stops_the_daemon(gns3_python, tmp_path
     assert (workdir / "dynamips_i1_log.txt").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="the daemon binds no built-in slot-0 adapter at "
-                   "`vm create`/`set_chassis`, so GNS3's WIC install (`vm slot_add_binding "
-                   "R 0 16 WIC-x`) is refused with 206")
 def test_builtin_slot0_adapters_and_wics(session_result):
     """dynamips binds the motherboard adapter itself: GT96100-FE on c2691/c3725/c3745 at
     create, the chassis' mainboard card on c2600/c1700 (default 2610/1720, replaced by

@@ -85,3 +85,32 @@ async def test_other_platforms(client, server, platform, mac_prefix, chassis):
         f"{platform.upper()} instance 'R1' (id 4):"
     await expect_error(client, f"c7200 get_mac_addr R1", 212,
                        f"VM 'R1' is not a VM type c7200")
+
+
+@pytest.mark.parametrize("platform, chassis, card", [
+    ("c2691", None, "GT96100-FE"), ("c3725", None, "GT96100-FE"), ("c3745", None, "GT96100-FE"),
+    ("c2600", None, "CISCO2600-MB-1E"), ("c2600", "2621XM", "CISCO2600-MB-2FE"),
+    ("c1700", None, "C1700-MB-1ETH"), ("c1700", "1710", "C1710-MB-1FE-1E"),
+    ("c3600", "3660", "Leopard-2FE")])
+async def test_builtin_slot0_adapter_carries_wics(client, platform, chassis, card):
+    await client.send(f"vm create R1 1 {platform}")
+    if chassis:
+        await client.send(f"{platform} set_chassis R1 {chassis}")
+    if platform != "c3600":
+        assert await client.send("vm slot_add_binding R1 0 16 WIC-2T") == ["OK"]
+    lines = await client.send("vm slot_bindings R1")
+    assert lines[0] == f"0/0: {card}"
+    if platform != "c3600":
+        assert lines[1] == "0/16: WIC-2T"
+
+
+async def test_set_chassis_swaps_the_builtin_adapter_only(client):
+    await client.send("vm create R1 1 c3600")
+    assert await client.send("vm slot_bindings R1") == ["OK"]          # 3640: none built in
+    await client.send("c3600 set_chassis R1 3660")
+    assert await client.send("vm slot_bindings R1") == ["0/0: Leopard-2FE", "OK"]
+    await client.send("c3600 set_chassis R1 3620")
+    assert await client.send("vm slot_bindings R1") == ["OK"]
+    await client.send("vm slot_add_binding R1 0 0 NM-1FE-TX")
+    await client.send("c3600 set_chassis R1 3640")                    # a user card stays
+    assert await client.send("vm slot_bindings R1") == ["0/0: NM-1FE-TX", "OK"]
