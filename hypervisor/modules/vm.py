@@ -6,6 +6,12 @@ clear 209 until the VM runtime lands.
 """
 from __future__ import annotations
 
+import base64
+import binascii
+
+from asyncio_extras import call_in_executor
+
+from platforms.c7200.nvram import NvramError, NvramFile
 from protocol.codec import Reply
 from protocol.status import Status
 
@@ -220,21 +226,50 @@ setter("set_aux_tcp_port", "aux_tcp_port")
 
 # -- configs in NVRAM ------------------------------------------------------------------------
 
+def nvram_of(vm: VirtualMachine, error: CommandError) -> NvramFile:
+    if vm.platform != "c7200":
+        raise CommandError(error.code, f"{error.text}: the {vm.platform} NVRAM format is not "
+                                       "implemented yet in pydynamips")
+    return NvramFile(vm.file_path("nvram"), vm.settings.nvram_kb * 1024)
+
+
 @module.command("extract_config", 1, 1)
 async def extract_config(session, args):
     vm = find_vm(session, args[0])
-    if not vm.file_path("nvram").exists():
-        # A VM that never ran has an empty NVRAM: nothing to extract (dynamips: same 206).
-        raise CommandError(Status.ERR_CREATE, f"unable to extract config of VM '{vm.name}'")
-    raise not_implemented(f"unable to extract config of VM '{vm.name}': the NVRAM format "
-                          "(c7200 platform issue)", Status.ERR_CREATE)
+    error = CommandError(Status.ERR_CREATE, f"unable to extract config of VM '{vm.name}'")
+    nvram = nvram_of(vm, error)
+    try:
+        startup, private = await call_in_executor(nvram.read_configs)
+    except (NvramError, OSError) as exc:
+        session.hypervisor.log.warning("vm.extract_config_failed", vm=vm.name, error=str(exc))
+        raise error from None
+    if startup is None and private is None:        # an empty NVRAM has nothing to give
+        raise error
+    b64 = [base64.b64encode(c or b"").decode("ascii") for c in (startup, private)]
+    return f"conf '{vm.name}' '{b64[0]}' '{b64[1]}'"
+
+
+KEEP = "(keep)"
 
 
 @module.command("push_config", 2, 3)
 async def push_config(session, args):
     vm = find_vm(session, args[0])
-    raise not_implemented(f"unable to push IOS config for VM '{vm.name}': the NVRAM format "
-                          "(c7200 platform issue)", Status.ERR_CREATE)
+    error = CommandError(Status.ERR_CREATE, f"unable to push IOS config for VM '{vm.name}'")
+    nvram = nvram_of(vm, error)
+    configs = []
+    for text in (args[1], args[2] if len(args) > 2 else KEEP):
+        try:
+            configs.append(None if text == KEEP else base64.b64decode(text, validate=True))
+        except (binascii.Error, ValueError):
+            raise error from None
+    try:
+        await call_in_executor(nvram.write_configs, *configs)
+    except (NvramError, OSError) as exc:
+        session.hypervisor.log.warning("vm.push_config_failed", vm=vm.name, error=str(exc))
+        raise error from None
+    session.hypervisor.log.info("vm.config_pushed", vm=vm.name)
+    return f"IOS config file pushed tm VM '{vm.name}'"      # sic: dynamips' text
 
 
 # -- CPU and console -------------------------------------------------------------------------

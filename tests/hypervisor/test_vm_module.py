@@ -212,3 +212,33 @@ async def test_list_con_ports(client):
 async def test_configs_of_a_vm_that_never_ran(client):
     await client.send("vm create R1 1 c7200")
     await expect_error(client, "vm extract_config R1", 206, "unable to extract config of VM 'R1'")
+
+
+async def test_push_and_extract_config_on_a_stopped_vm(client, tmp_path):
+    import base64
+    from platforms.c7200.nvram import NvramFile
+    await client.send("vm create R1 1 c7200")
+    startup = b"hostname R1\n!\ninterface FastEthernet0/0\n ip address 10.0.0.1 255.0.0.0\nend\n"
+    private = b"private stuff\n"
+    b64 = base64.b64encode
+    assert await client.send(f"vm push_config R1 {b64(startup).decode()} {b64(private).decode()}") \
+        == ["IOS config file pushed tm VM 'R1'"]
+    nvram = tmp_path / "c7200_R1_nvram"
+    assert nvram.stat().st_size == 128 * 1024
+    assert NvramFile(nvram).read_configs() == (startup, private)   # the IOS NVRAM format
+    reply = (await client.send("vm extract_config R1"))[0]
+    # GNS3 parses it with rsplit(' ', 2) and strips the quotes
+    _, s_b64, p_b64 = reply.rsplit(" ", 2)
+    assert reply.startswith("conf 'R1' ")
+    assert base64.b64decode(s_b64.strip("'")) == startup
+    assert base64.b64decode(p_b64.strip("'")) == private
+    new_startup = b"hostname R1-new\nend\n"
+    await client.send(f"vm push_config R1 {b64(new_startup).decode()} (keep)")
+    assert NvramFile(nvram).read_configs() == (new_startup, private)
+    await client.send("vm push_config R1 (keep)")
+    assert NvramFile(nvram).read_configs() == (new_startup, private)
+    await expect_error(client, "vm push_config R1 @@@notb64", 206,
+                       "unable to push IOS config for VM 'R1'")
+    too_big = b64(b"x" * 200_000).decode()
+    await expect_error(client, f"vm push_config R1 {too_big}", 206)
+    assert NvramFile(nvram).read_configs() == (new_startup, private)   # nothing lost
