@@ -960,8 +960,19 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
         elif op >= 0x20:
             # ======== loads and stores
             va = add64(r[rs], imm)
+            vp = va >> 12
+            i = vp & STLB_MASK
             am = ALIGN[op - 0x20]
-            if am < 0:
+            # fast paths: aligned LW/SW/LD/SD hitting the software TLB
+            if op == 0x23 and (va & 3) == 0 and stlb[i] == vp:  # LW
+                r[rt] = sext32(rd32(ram, add64(va, stlb[STLB_OFF + i])))
+            elif op == 0x2B and (va & 3) == 0 and stlb[STLB_W + i] == vp:  # SW
+                wr32(ram, add64(va, stlb[STLB_OFF + i]), r[rt])
+            elif op == 0x37 and (va & 7) == 0 and stlb[i] == vp and ok64:  # LD
+                r[rt] = rd64(ram, add64(va, stlb[STLB_OFF + i]))
+            elif op == 0x3F and (va & 7) == 0 and stlb[STLB_W + i] == vp and ok64:  # SD
+                wr64(ram, add64(va, stlb[STLB_OFF + i]), r[rt])
+            elif am < 0:
                 if op == 0x33:  # PREF
                     pass
                 elif op == 0x2F:  # CACHE (no caches modelled)
@@ -988,8 +999,6 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
                 exc = EXC_ADES if store else EXC_ADEL
             else:
                 store = (op & 8) != 0
-                vp = va >> 12
-                i = vp & STLB_MASK
                 if store:
                     tag = stlb[STLB_W + i]
                 else:
