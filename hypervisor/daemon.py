@@ -27,8 +27,11 @@ class Options:
 
 class Hypervisor:
     def __init__(self, options: Options | None = None, working_dir: str | Path | None = None,
-                 table: CommandTable | None = None) -> None:
+                 table: CommandTable | None = None, launcher=None) -> None:
+        from .launcher import Launcher
         from .modules import build_table
+        self.launcher = launcher or Launcher()
+        self._own_launcher = launcher is None
         self.options = options or Options()
         self.working_dir = Path(working_dir or os.getcwd()).resolve()
         self.root_dir = self.working_dir  # what --strict-paths confines files to
@@ -72,8 +75,21 @@ class Hypervisor:
             namespace.clear()
         self.log.info("hypervisor.reset")
 
+    async def stop_vm(self, vm) -> None:
+        """Stop a VM's worker if it has one (within a second, whatever the guest does)."""
+        run = vm.run
+        if run is not None:
+            self.log.info("vm.stopping", vm=vm.name, pid=run.pid)
+            await run.stop()
+            vm.run_ended(run)
+            self.log.info("vm.stopped", vm=vm.name)
+        from .vm import VmStatus
+        vm.status = VmStatus.HALTED
+
     async def delete_vm(self, vm, remove_files: bool = False) -> None:
-        """Forget a VM: release its lock and, for clean_delete, remove its files."""
+        """Forget a VM: stop it, release its lock and, for clean_delete, remove its files."""
+        await self.stop_vm(vm)
+        await vm.close_consoles()
         self.registry.vms.remove(vm.name)
         vm.lock.release()
         if remove_files:
@@ -87,3 +103,8 @@ class Hypervisor:
 
     def request_stop(self) -> None:
         self.stopped.set()
+
+    def close(self) -> None:
+        """After the last VM stopped: end the launcher we started."""
+        if self._own_launcher:
+            self.launcher.close()

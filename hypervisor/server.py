@@ -59,6 +59,7 @@ class HypervisorServer:
             for task in late:
                 task.cancel()
         await self.hypervisor.reset()
+        self.hypervisor.close()
         if self._server is not None:
             with contextlib.suppress(Exception):
                 await self._server.wait_closed()

@@ -10,10 +10,15 @@ import fcntl
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from platforms.catalog import (C7200_DEFAULT_MIDPLANE, C7200_DEFAULT_NPE,
                                C7200_DEFAULT_TEMP_C, C7200_POWER_SUPPLIES,
                                C7200_TEMP_SENSORS, PlatformSpec, default_mac)
+
+
+if TYPE_CHECKING:
+    from .console import ConsoleServer
 
 
 class VmStatus(enum.IntEnum):
@@ -153,6 +158,8 @@ class VirtualMachine:
         self.slots: dict[tuple[int, int], SlotBinding] = {}   # (slot, subslot) -> card
         self.lock = VmLock(self.file_path("lock"))
         self.bind_builtin_slot0()
+        self.run = None                      # the current VmRun (hypervisor.runtime)
+        self.consoles: dict[str, "ConsoleServer"] = {}   # "console"/"aux" telnet servers
 
     def bind_builtin_slot0(self) -> None:
         """Put the chassis' motherboard adapter in slot 0, as dynamips does at create and
@@ -184,6 +191,55 @@ class VirtualMachine:
     @property
     def is_halted(self) -> bool:
         return self.status == VmStatus.HALTED
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (VmStatus.RUNNING, VmStatus.SUSPENDED) and self.run is not None
+
+    # -- runtime glue (the worker itself lives in hypervisor.runtime) ----------------------
+    def console_output(self, data: bytes) -> None:
+        server = self.consoles.get("console")
+        if server is not None:
+            server.output(data)
+
+    def aux_output(self, data: bytes) -> None:
+        server = self.consoles.get("aux")
+        if server is not None:
+            server.output(data)
+
+    def run_ended(self, run) -> None:
+        if self.run is run:
+            self.run = None
+            self.status = VmStatus.HALTED
+
+    def _console_input(self, kind: bytes):
+        def forward(data: bytes) -> None:
+            if self.run is not None:
+                self.run.send_input(kind, data)
+        return forward
+
+    async def open_consoles(self, hv) -> None:
+        """Start (or move) the telnet servers of the console and AUX ports."""
+        from . import control
+        from .console import ConsoleServer
+        wanted = {"console": (self.settings.console_tcp_port, control.KIND_CONSOLE),
+                  "aux": (self.settings.aux_tcp_port, control.KIND_AUX)}
+        for kind, (port, channel_kind) in wanted.items():
+            server = self.consoles.get(kind)
+            if server is not None and (port is None or server.port != port):
+                await server.close()
+                del self.consoles[kind]
+                server = None
+            if server is None and port:
+                server = ConsoleServer(self.name, kind, hv.options.console_binding_addr, port,
+                                       self._console_input(channel_kind))
+                await server.start()         # OSError (port in use) fails the start
+                self.consoles[kind] = server
+
+    async def close_consoles(self) -> None:
+        for server in self.consoles.values():
+            await server.close()
+        self.consoles.clear()
 
     def rename(self, new_name: str) -> None:
         """Rename the VM and, when files carry its name, the files too."""

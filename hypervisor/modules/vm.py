@@ -15,7 +15,9 @@ from platforms.c7200.nvram import NvramError, NvramFile
 from protocol.codec import Reply
 from protocol.status import Status
 
+from .. import control
 from ..cnum import atoi, sign_extend32, strtoull
+from ..runtime import start_vm
 from ..commands import CommandError, Module, not_implemented
 from ..vm import GhostStatus, SlotBinding, VirtualMachine, VmLockError, VmStatus
 from platforms.catalog import PLATFORMS
@@ -30,7 +32,7 @@ def find_vm(session, name: str) -> VirtualMachine:
 def running_cpu(vm: VirtualMachine, cpu_id: str) -> int:
     """The CPU a command addresses; only a running (or suspended) VM has one."""
     cpu = atoi(cpu_id)
-    if vm.status not in (VmStatus.RUNNING, VmStatus.SUSPENDED) or cpu != 0:
+    if not vm.is_running or cpu != 0:
         raise CommandError(Status.ERR_BAD_OBJ, "Bad CPU specified")
     return cpu
 
@@ -107,9 +109,9 @@ async def rename(session, args):
 async def _delete(session, name: str, remove_files: bool) -> None:
     hv = session.hypervisor
     vm = hv.registry.vms.find(name)
-    if vm is None or not vm.is_halted:
+    if vm is None:
         raise CommandError(Status.ERR_DELETE, f"unable to delete VM '{name}'")
-    await hv.delete_vm(vm, remove_files=remove_files)
+    await hv.delete_vm(vm, remove_files=remove_files)      # stops it first if needed
 
 
 @module.command("delete", 1, 1)
@@ -128,15 +130,25 @@ async def clean_delete(session, args):
 @module.command("start", 1, 1)
 async def start(session, args):
     vm = find_vm(session, args[0])
-    raise not_implemented(f"unable to start VM instance '{vm.name}': running routers "
-                          "(worker processes, issue 'VM runtime')", Status.ERR_START)
+    if not vm.is_halted:
+        raise CommandError(Status.ERR_START, f"unable to start VM instance '{vm.name}': "
+                                             f"it is not halted (status {int(vm.status)})")
+    info = ([] if vm.settings.console_tcp_port else
+            [f"Warning: no console port defined for VM '{vm.name}'"])
+    try:
+        await start_vm(session.hypervisor, vm)
+    except OSError as exc:                   # a console port that cannot be bound
+        raise CommandError(Status.ERR_START, f"unable to start VM instance '{vm.name}': "
+                                             f"console port: {exc.strerror}", info) from None
+    except CommandError as err:
+        raise CommandError(err.code, err.text, info) from None
+    return Reply(text=f"VM '{vm.name}' started", info=info)
 
 
 @module.command("stop", 1, 1)
 async def stop(session, args):
     vm = find_vm(session, args[0])
-    # Nothing can run yet; stopping a halted VM succeeds, as GNS3 relies on.
-    vm.status = VmStatus.HALTED
+    await session.hypervisor.stop_vm(vm)     # a stopped VM stops fine: GNS3 relies on it
     return f"VM '{vm.name}' stopped"
 
 
@@ -193,6 +205,7 @@ async def set_idle_pc_online(session, args):
     vm = find_vm(session, args[0])
     running_cpu(vm, args[1])
     vm.settings.idle_pc = sign_extend32(strtoull(args[2]))
+    await vm.run.request("set_idle_pc", pc=vm.settings.idle_pc)
 
 
 @module.command("get_idle_pc_prop", 2, 2)
@@ -281,43 +294,58 @@ async def cpu_info(session, args):
 
 @module.command("cpu_usage", 2, 2)
 async def cpu_usage(session, args):
-    running_cpu(find_vm(session, args[0]), args[1])
-    raise not_implemented("'vm cpu_usage'", Status.ERR_BAD_OBJ)
+    vm = find_vm(session, args[0])
+    running_cpu(vm, args[1])
+    reply = await vm.run.request("cpu_usage")
+    return Reply(info=[str(int(reply["seconds"]))])
 
 
 @module.command("suspend", 1, 1)
 async def suspend(session, args):
     vm = find_vm(session, args[0])
-    if vm.status != VmStatus.RUNNING:
+    if vm.status != VmStatus.RUNNING or vm.run is None:
         raise CommandError(Status.ERR_STOP, f"unable to suspend VM instance '{vm.name}' "
                                             f"(status {int(vm.status)}, not running)")
-    raise not_implemented("'vm suspend'", Status.ERR_STOP)
+    vm.run.send("suspend")
+    vm.status = VmStatus.SUSPENDED
+    session.hypervisor.log.info("vm.suspended", vm=vm.name)
+    return f"VM '{vm.name}' suspended"
 
 
 @module.command("resume", 1, 1)
 async def resume(session, args):
     vm = find_vm(session, args[0])
-    if vm.status != VmStatus.SUSPENDED:
+    if vm.status != VmStatus.SUSPENDED or vm.run is None:
         raise CommandError(Status.ERR_START, f"unable to resume VM instance '{vm.name}' "
                                              f"(status {int(vm.status)}, not suspended)")
-    raise not_implemented("'vm resume'", Status.ERR_START)
+    vm.run.send("resume")
+    vm.status = VmStatus.RUNNING
+    session.hypervisor.log.info("vm.resumed", vm=vm.name)
+    return f"VM '{vm.name}' resumed"
 
 
-def console_message(name: str):
+def console_message(name: str, kind: bytes):
     @module.command(name, 2, 3)
     async def handler(session, args):
         vm = find_vm(session, args[0])
-        if len(args) == 3 and args[2] not in ("plain", "base64"):
+        encoding = args[2] if len(args) == 3 else "plain"
+        if encoding not in ("plain", "base64"):
             raise CommandError(Status.ERR_INV_PARAM, "Invalid parameter")
-        if vm.status not in (VmStatus.RUNNING, VmStatus.SUSPENDED):
+        try:
+            data = (base64.b64decode(args[1], validate=True) if encoding == "base64"
+                    else args[1].encode("utf-8", "surrogateescape"))
+        except (binascii.Error, ValueError):
+            raise CommandError(Status.ERR_INV_PARAM, "Invalid parameter") from None
+        if not vm.is_running:
             raise CommandError(Status.ERR_INV_PARAM,
                                f"Invalid parameter: VM '{vm.name}' is not running")
-        raise not_implemented(f"'vm {name}'", Status.ERR_INV_PARAM)
+        vm.run.send_input(kind, data)
+        return f"{len(data)} byte(s) written"
     handler.__name__ = name
 
 
-console_message("send_con_msg")
-console_message("send_aux_msg")
+console_message("send_con_msg", control.KIND_CONSOLE)
+console_message("send_aux_msg", control.KIND_AUX)
 
 
 # -- slots and NIO bindings ------------------------------------------------------------------

@@ -138,7 +138,7 @@ async def drive(host: str, port: int, workdir: str) -> dict[str, object]:
     await rec.expect_error("error_unknown_command", 'vm nosuch "R1-renamed"')
     await rec.expect_error("error_bad_params", 'vm create "R3"')
     await rec.expect_error("error_duplicate", 'vm create "R2" 3 c7200')
-    # `vm start` is not implemented yet: GNS3 must see a clean error, not a hang.
+    # A start that cannot work (512 MB on an npe-200) must be a clean error, not a hang.
     await rec.expect_error("start", 'vm start "R1-renamed"')
     # The connection is still usable after errors.
     await rec.send("status_after_errors", 'vm get_status "R1-renamed"')

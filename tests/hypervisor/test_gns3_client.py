@@ -217,7 +217,8 @@ def test_errors_raise_dynamips_error_with_our_text(session_result):
         # DynamipsError("Dynamips error when running command '<cmd>\n': <text after NNN->")
         assert out[key] == {"error": f"Dynamips error when running command '{command}\n': "
                                      f"{text}"}, key
-    assert "not implemented yet" in out["start"]["error"]
+    assert out["start"]["error"].endswith("unable to start VM instance 'R1-renamed': "
+                                          "RAM size 512 MB is out of range for npe-200 (1..256 MB)")
     assert out["status_after_errors"] == ["0"]
 
 

@@ -73,8 +73,8 @@ async def test_status_stop_and_start(client):
     await client.send("vm create R1 1 c7200")
     assert await client.send("vm get_status R1") == ["0"]
     assert await client.send("vm stop R1") == ["VM 'R1' stopped"]   # GNS3 relies on this
-    err = await expect_error(client, "vm start R1", 209)
-    assert err.text.startswith("unable to start VM instance 'R1'") and "not implemented" in err.text
+    err = await expect_error(client, "vm start R1", 209,
+                             "unable to start VM instance 'R1': no image set (vm set_ios)")
     await expect_error(client, "vm suspend R1", 210)
     await expect_error(client, "vm resume R1", 209)
 

@@ -1,0 +1,190 @@
+"""A worker: one running VM in its own process (forked by the launcher).
+
+It maps the VM's memory (RAM file, anonymous RAM or a ghost file copy-on-write; the NVRAM
+file shared, so configs survive a killed worker), builds the platform's machine and runs
+it in slices, serving its control channel between slices: stop, suspend, resume, console
+input, status requests. Guest console output goes back over the same channel.
+
+Single-threaded on purpose: a slice is short (well under a millisecond of guest time at
+full speed), so a stop is served within one slice; when the guest idles the worker sleeps
+in select() on its channel until the next timer tick, so input wakes it at once.
+"""
+from __future__ import annotations
+
+import mmap
+import os
+import resource
+import select
+import socket
+import time
+
+import numpy as np
+
+from . import control
+
+SLICE_INSTRUCTIONS = 200_000
+IDLE_SLEEP_MAX_S = 0.010        # never sleep past a 100 Hz timer tick
+
+
+class GuestMemory:
+    """The mappings a worker owns; `close` unmaps them and deletes a per-run RAM file."""
+
+    def __init__(self, config: dict) -> None:
+        ram = config["ram"]
+        size = ram["size"]
+        self._delete_on_close: str | None = None
+        if ram["kind"] == "anonymous":
+            self.ram_map = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+        elif ram["kind"] == "file":          # dynamips' default: c7200_<name>_ram, shared
+            fd = os.open(ram["path"], os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+            try:
+                os.ftruncate(fd, size)
+                self.ram_map = mmap.mmap(fd, size, flags=mmap.MAP_SHARED)
+            finally:
+                os.close(fd)
+            self._delete_on_close = ram["path"]
+        elif ram["kind"] == "ghost":         # copy-on-write: the file is never written
+            fd = os.open(ram["path"], os.O_RDONLY)
+            try:
+                self.ram_map = mmap.mmap(fd, size, flags=mmap.MAP_PRIVATE,
+                                         prot=mmap.PROT_READ | mmap.PROT_WRITE)
+            finally:
+                os.close(fd)
+        else:
+            raise ValueError(f"unknown RAM kind {ram['kind']!r}")
+        self.ram = np.frombuffer(self.ram_map, dtype=np.uint8)
+        nv = config["nvram"]
+        fd = os.open(nv["path"], os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            if os.fstat(fd).st_size < nv["size"]:
+                os.ftruncate(fd, nv["size"])
+            self.nvram_map = mmap.mmap(fd, nv["size"], flags=mmap.MAP_SHARED)
+        finally:
+            os.close(fd)
+        self.nvram = np.frombuffer(self.nvram_map, dtype=np.uint8)
+
+    def close(self) -> None:
+        self.nvram_map.flush()
+        if self._delete_on_close:
+            try:
+                os.unlink(self._delete_on_close)
+            except FileNotFoundError:
+                pass
+
+
+class Worker:
+    def __init__(self, channel: socket.socket, config: dict) -> None:
+        self.channel = channel
+        self.config = config
+        self.suspended = False
+        self.stop_requested = False
+        self.memory = GuestMemory(config)
+        self.machine = self._build_machine()
+
+    def _build_machine(self):
+        from platforms.c7200.machine import C7200Machine, MachineConfig
+        c = self.config
+        machine_config = MachineConfig(
+            image=c["image"], ram=self.memory.ram, nvram=self.memory.nvram,
+            load_image=c["load_image"], npe=c["npe"], midplane=c["midplane"],
+            mac=bytes.fromhex(c["mac"]), system_id=c["system_id"], conf_reg=c["conf_reg"],
+            clock_divisor=c["clock_divisor"], idle_pc=c["idle_pc"],
+            instance_id=c["instance_id"],
+            console_out=lambda data: self.send_data(control.KIND_CONSOLE, data),
+            aux_out=lambda data: self.send_data(control.KIND_AUX, data))
+        return C7200Machine(machine_config)
+
+    # -- channel ------------------------------------------------------------------------
+    def send(self, op: str, **fields) -> None:
+        self.channel.send(control.encode_json(op, **fields))
+
+    def send_data(self, kind: bytes, data: bytes) -> None:
+        for message in control.encode_data(kind, data):
+            self.channel.send(message)
+
+    def serve(self, timeout: float | None) -> bool:
+        """Handle every waiting message (waiting up to `timeout` for the first one).
+        False when the daemon is gone."""
+        while True:
+            readable, _, _ = select.select([self.channel], [], [], timeout)
+            if not readable:
+                return True
+            message = self.channel.recv(control.MAX_MESSAGE)
+            if not message:
+                return False
+            self.handle(*control.decode(message))
+            timeout = 0
+
+    def handle(self, kind: bytes, payload) -> None:
+        if kind == control.KIND_CONSOLE:
+            self.machine.console_input(payload)
+        elif kind == control.KIND_AUX:
+            self.machine.aux_input(payload)
+        else:
+            op = payload["op"]
+            if op == "stop":
+                self.stop_requested = True
+            elif op == "suspend":
+                self.suspended = True
+            elif op == "resume":
+                self.suspended = False
+            elif op == "request":
+                self.send("reply", id=payload["id"], **self.answer(payload))
+
+    def answer(self, request: dict) -> dict:
+        what = request["what"]
+        if what == "cpu_usage":
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            return {"seconds": usage.ru_utime + usage.ru_stime}
+        if what == "status":
+            return {"pc": self.machine.pc, "instructions": self.machine.instruction_count}
+        if what == "set_idle_pc":
+            self.machine.set_idle_pc(request["pc"])
+            return {}
+        return {"error": f"unknown request {what!r}"}
+
+    # -- the run loop ------------------------------------------------------------------------
+    def run(self) -> int:
+        self.send("ready", pid=os.getpid())
+        last = time.monotonic()
+        while not self.stop_requested:
+            if self.suspended:
+                if not self.serve(None):
+                    return 0
+                last = time.monotonic()
+                continue
+            now = time.monotonic()
+            self.machine.advance_time(now - last)
+            last = now
+            result = self.machine.run(SLICE_INSTRUCTIONS)
+            kind = result.kind
+            if kind == "stopped":
+                self.send("stopped", reason=result.message)
+                return 0
+            if kind == "error":
+                self.send("error", reason=result.message)
+                return 3
+            sleep = min(result.sleep, IDLE_SLEEP_MAX_S) if kind == "idle" else 0
+            if not self.serve(sleep):
+                return 0
+        return 0
+
+    def close(self) -> None:
+        self.memory.close()
+
+
+def run_worker(channel: socket.socket, config: dict) -> int:
+    """The worker process's body; returns its exit code."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        worker = Worker(channel, config)
+    except Exception as exc:                 # bad image, memory, device set-up
+        channel.send(control.encode_json("failed", reason=str(exc)))
+        return 2
+    try:
+        return worker.run()
+    except BrokenPipeError:
+        return 0
+    finally:
+        worker.close()
