@@ -1,0 +1,106 @@
+"""Ghost RAM generation and the checks before a ghost is used (PROTOCOL.md §6)."""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from platforms.elf import read_elf, virt_to_phys
+
+from ..hypervisor.test_vm_module import expect_error
+
+FIRMWARE = Path(__file__).resolve().parents[1] / "firmware"
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+async def setup_ghost_vm(client, tmp_path, image: Path, name="Ghost", ram=16):
+    await client.send(f'vm create "{name}" 0 c7200')
+    await client.send(f'vm set_ios "{name}" "{image}"')
+    await client.send(f'vm set_ghost_status "{name}" 1')
+    await client.send(f'vm set_ghost_file "{name}" "hello.elf-{ram}.ghost"')
+    await client.send(f'vm set_ram "{name}" {ram}')
+
+
+async def test_generate_loads_the_image_and_never_runs(client, tmp_path):
+    image = tmp_path / "hello.elf"
+    shutil.copy(FIRMWARE / "hello.elf", image)
+    await setup_ghost_vm(client, tmp_path, image)
+    # GNS3's sequence: start, get_status (1), stop (keeps the file), clean_delete
+    assert await client.send('vm start "Ghost"') == \
+        ["Warning: no console port defined for VM 'Ghost'", "VM 'Ghost' started"]
+    assert await client.send('vm get_status "Ghost"') == ["1"]
+    assert await client.send('vm stop "Ghost"') == ["VM 'Ghost' stopped"]
+    await client.send('vm clean_delete "Ghost"')
+    ghost = tmp_path / "hello.elf-16.ghost"
+    assert ghost.stat().st_size == 16 << 20
+    ram = np.fromfile(ghost, dtype=np.uint8)
+    elf = read_elf(image)
+    for seg in elf.segments:
+        chunk = ram[seg.paddr:seg.end].tobytes()
+        assert chunk == (bytes(seg.size) if seg.nobits else seg.data), seg.name
+    meta = json.loads((tmp_path / "hello.elf-16.ghost.json").read_text())
+    assert meta["image_sha256"] == sha(image) and meta["ram_size"] == 16 << 20
+    assert not list(tmp_path.glob(".*tmp*"))          # no temporary file left
+
+
+async def test_failed_generation_leaves_no_file(client, tmp_path):
+    bad = tmp_path / "bad.elf"
+    bad.write_bytes(b"\x7fELF\x02\x02\x01" + bytes(100))      # ELF64: refused
+    await setup_ghost_vm(client, tmp_path, bad)
+    err = await expect_error(client, 'vm start "Ghost"', 209)
+    assert "bad.elf" in err.text and "ELF64" in err.text
+    assert not list(tmp_path.glob("*.ghost*")) and not list(tmp_path.glob(".*tmp*"))
+    assert await client.send('vm get_status "Ghost"') == ["0"]
+
+
+async def test_use_checks_size_image_and_presence(client, tmp_path):
+    image = tmp_path / "hello.elf"
+    shutil.copy(FIRMWARE / "hello.elf", image)
+    await setup_ghost_vm(client, tmp_path, image)
+    await client.send('vm start "Ghost"')
+    await client.send('vm clean_delete "Ghost"')
+    ghost = tmp_path / "hello.elf-16.ghost"
+    before = sha(ghost)
+    await client.send("vm create R1 1 c7200")
+    await client.send(f'vm set_ios R1 "{image}"')
+    await client.send("vm set_ghost_status R1 2")
+    await client.send("vm set_ghost_file R1 missing.ghost")
+    await client.send("vm set_ram R1 16")
+    err = await expect_error(client, "vm start R1", 209)
+    assert "missing.ghost" in err.text and "does not exist" in err.text
+    await client.send(f"vm set_ghost_file R1 {ghost.name}")
+    await client.send("vm set_ram R1 32")                       # size differs
+    err = await expect_error(client, "vm start R1", 209)
+    assert f"is {16 << 20} bytes, the VM's RAM is {32 << 20} bytes" in err.text
+    other = tmp_path / "irq.elf"                                 # another image
+    shutil.copy(FIRMWARE / "irq.elf", other)
+    await client.send("vm set_ram R1 16")
+    await client.send(f'vm set_ios R1 "{other}"')
+    err = await expect_error(client, "vm start R1", 209)
+    assert "generated from another image" in err.text and "hello.elf" in err.text
+    assert sha(ghost) == before                                  # never modified
+    assert await client.send("vm get_status R1") == ["0"]
+
+
+async def test_start_refusals_name_their_cause(client, tmp_path):
+    await client.send("vm create R1 1 c7200")
+    await client.send("vm set_ios R1 nosuch.elf")
+    err = await expect_error(client, "vm start R1", 209)
+    assert "nosuch.elf" in err.text
+    truncated = tmp_path / "trunc.elf"
+    truncated.write_bytes((FIRMWARE / "hello.elf").read_bytes()[:200])
+    await client.send(f"vm set_ios R1 {truncated}")
+    err = await expect_error(client, "vm start R1", 209)
+    assert "trunc.elf" in err.text and "truncated" in err.text
+    await client.send("vm create R2 2 c3600")
+    err = await expect_error(client, "vm start R2", 209)
+    assert "c3600 platform cannot run yet" in err.text
+    await client.send("c7200 set_npe R1 npe-g2")
+    err = await expect_error(client, "vm start R1", 209)
+    assert "PowerPC" in err.text
