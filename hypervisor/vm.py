@@ -159,6 +159,7 @@ class VirtualMachine:
         self.lock = VmLock(self.file_path("lock"))
         self.bind_builtin_slot0()
         self.run = None                      # the current VmRun (hypervisor.runtime)
+        self.idle_pc_proposals: list[tuple[int, int]] = []   # last get_idle_pc_prop
         self.consoles: dict[str, "ConsoleServer"] = {}   # "console"/"aux" telnet servers
 
     def bind_builtin_slot0(self) -> None:

@@ -11,8 +11,10 @@ in select() on its channel until the next timer tick, so input wakes it at once.
 """
 from __future__ import annotations
 
+import collections
 import mmap
 import os
+import random
 import resource
 import select
 import socket
@@ -24,6 +26,35 @@ from . import control
 
 SLICE_INSTRUCTIONS = 200_000
 IDLE_SLEEP_MAX_S = 0.010        # never sleep past a 100 Hz timer tick
+# Idle-PC proposals: the PC is sampled at the end of slices of random length, inside the
+# CPU loop (never from another thread), like dynamips' 1000 samples but in seconds, not 10.
+IDLE_SAMPLES = 1000
+IDLE_SAMPLE_MAX_S = 3.0
+IDLE_SAMPLE_SLICE = (500, 20_000)
+IDLE_PROPOSALS = 10
+IDLE_MIN_SHARE = 0.02           # a candidate must hold at least 2% of the samples
+
+
+class IdlePcSampler:
+    def __init__(self, request_id: int) -> None:
+        self.request_id = request_id
+        self.counts: collections.Counter[int] = collections.Counter()
+        self.taken = 0
+        self.deadline = time.monotonic() + IDLE_SAMPLE_MAX_S
+        self.rng = random.Random(request_id)
+
+    def budget(self) -> int:
+        return self.rng.randint(*IDLE_SAMPLE_SLICE)
+
+    def add(self, pc: int) -> bool:
+        """Record one sample; True when sampling is complete."""
+        self.counts[pc & 0xFFFFFFFF] += 1
+        self.taken += 1
+        return self.taken >= IDLE_SAMPLES or time.monotonic() >= self.deadline
+
+    def proposals(self) -> list[list[int]]:
+        floor = max(2, int(self.taken * IDLE_MIN_SHARE))
+        return [[pc, n] for pc, n in self.counts.most_common(IDLE_PROPOSALS) if n >= floor]
 
 
 class GuestMemory:
@@ -78,6 +109,10 @@ class Worker:
         self.config = config
         self.suspended = False
         self.stop_requested = False
+        self.sampler: IdlePcSampler | None = None
+        self.idle_max = config["idle_max"]
+        self.idle_sleep_s = config["idle_sleep_ms"] / 1000
+        self.idle_hits = 0
         self.memory = GuestMemory(config)
         self.machine = self._build_machine()
 
@@ -128,6 +163,8 @@ class Worker:
                 self.suspended = True
             elif op == "resume":
                 self.suspended = False
+            elif op == "request" and payload["what"] == "idle_pc_prop":
+                self.sampler = IdlePcSampler(payload["id"])   # answered when sampling ends
             elif op == "request":
                 self.send("reply", id=payload["id"], **self.answer(payload))
 
@@ -140,6 +177,12 @@ class Worker:
             return {"pc": self.machine.pc, "instructions": self.machine.instruction_count}
         if what == "set_idle_pc":
             self.machine.set_idle_pc(request["pc"])
+            return {}
+        if what == "set_idle_max":
+            self.idle_max = request["value"]
+            return {}
+        if what == "set_idle_sleep_time":
+            self.idle_sleep_s = request["value"] / 1000
             return {}
         return {"error": f"unknown request {what!r}"}
 
@@ -156,7 +199,8 @@ class Worker:
             now = time.monotonic()
             self.machine.advance_time(now - last)
             last = now
-            result = self.machine.run(SLICE_INSTRUCTIONS)
+            sampler = self.sampler
+            result = self.machine.run(sampler.budget() if sampler else SLICE_INSTRUCTIONS)
             kind = result.kind
             if kind == "stopped":
                 self.send("stopped", reason=result.message)
@@ -164,10 +208,31 @@ class Worker:
             if kind == "error":
                 self.send("error", reason=result.message)
                 return 3
-            sleep = min(result.sleep, IDLE_SLEEP_MAX_S) if kind == "idle" else 0
-            if not self.serve(sleep):
+            if sampler is not None and sampler.add(self.machine.pc):
+                self.send("reply", id=sampler.request_id, proposals=sampler.proposals(),
+                          samples=sampler.taken)
+                self.sampler = None
+            if not self.serve(self.idle_sleep(result)):
                 return 0
         return 0
+
+    def idle_sleep(self, result) -> float:
+        """How long to wait for input before the next slice.
+
+        At the idle PC dynamips' rule applies: sleep (up to idle_sleep, and never past the
+        next timer tick) once the PC was there idle_max times; the machine's own idle
+        detection (a polling loop, or WAIT) sleeps until the next tick at once.
+        """
+        if result.kind != "idle":
+            self.idle_hits = 0
+            return 0
+        if getattr(result, "at_idle_pc", False):
+            self.idle_hits += 1
+            if self.idle_hits < self.idle_max:
+                return 0
+            self.idle_hits = 0
+            return min(result.sleep, self.idle_sleep_s, IDLE_SLEEP_MAX_S)
+        return min(result.sleep, IDLE_SLEEP_MAX_S)
 
     def close(self) -> None:
         self.memory.close()

@@ -46,17 +46,6 @@ def setter(name: str, field: str, convert=atoi):
     return handler
 
 
-def cpu_setter(name: str, field: str):
-    """A `vm set_x <vm> <cpu> <value>` row: needs the running CPU, as in dynamips."""
-    @module.command(name, 3, 3)
-    async def handler(session, args):
-        vm = find_vm(session, args[0])
-        running_cpu(vm, args[1])
-        setattr(vm.settings, field, atoi(args[2]))
-    handler.__name__ = name
-    return handler
-
-
 def as_bool(text: str) -> bool:
     return atoi(text) != 0
 
@@ -208,20 +197,42 @@ async def set_idle_pc_online(session, args):
     await vm.run.request("set_idle_pc", pc=vm.settings.idle_pc)
 
 
+def format_proposals(vm: VirtualMachine) -> Reply:
+    return Reply(info=[f"0x{pc:08x} [{count}]" for pc, count in vm.idle_pc_proposals])
+
+
 @module.command("get_idle_pc_prop", 2, 2)
 async def get_idle_pc_prop(session, args):
-    running_cpu(find_vm(session, args[0]), args[1])
-    raise not_implemented("'vm get_idle_pc_prop'", Status.ERR_BAD_OBJ)
+    vm = find_vm(session, args[0])
+    running_cpu(vm, args[1])
+    reply = await vm.run.request("idle_pc_prop", timeout=30)
+    vm.idle_pc_proposals = [tuple(p) for p in reply["proposals"]]
+    session.hypervisor.log.info("vm.idle_pc_proposals", vm=vm.name, samples=reply["samples"],
+                                proposals=[f"0x{pc:08x}" for pc, _ in vm.idle_pc_proposals])
+    return format_proposals(vm)
 
 
 @module.command("show_idle_pc_prop", 2, 2)
 async def show_idle_pc_prop(session, args):
-    running_cpu(find_vm(session, args[0]), args[1])
-    raise not_implemented("'vm show_idle_pc_prop'", Status.ERR_BAD_OBJ)
+    vm = find_vm(session, args[0])
+    running_cpu(vm, args[1])
+    return format_proposals(vm)
 
 
-cpu_setter("set_idle_max", "idle_max")
-cpu_setter("set_idle_sleep_time", "idle_sleep_ms")
+def idle_setter(name: str, field: str):
+    """`vm set_idle_max|set_idle_sleep_time <vm> <cpu> <n>`: on the running CPU."""
+    @module.command(name, 3, 3)
+    async def handler(session, args):
+        vm = find_vm(session, args[0])
+        running_cpu(vm, args[1])
+        value = max(0, atoi(args[2]))
+        setattr(vm.settings, field, value)
+        await vm.run.request(name, value=value)
+    handler.__name__ = name
+
+
+idle_setter("set_idle_max", "idle_max")
+idle_setter("set_idle_sleep_time", "idle_sleep_ms")
 
 
 @module.command("show_timer_drift", 2, 2)
