@@ -231,15 +231,20 @@ def mul64(a, b):
     return np.int64(np.uint64(a) * np.uint64(b))
 
 
+# Guest memory accessors (big-endian). Indices are made unsigned: with a signed index numba
+# adds a negative-index wraparound select to every byte access, which also stops LLVM from
+# merging the byte loads into one load + byte swap (movbe).
 @njit(cache=True, nogil=True, inline="always")
 def rd16(m, h):
-    return (np.int64(m[h]) << 8) | np.int64(m[h + 1])
+    u = np.uint64(h)
+    return (np.int64(m[u]) << 8) | np.int64(m[u + np.uint64(1)])
 
 
 @njit(cache=True, nogil=True, inline="always")
 def rd32(m, h):
-    return ((np.int64(m[h]) << 24) | (np.int64(m[h + 1]) << 16)
-            | (np.int64(m[h + 2]) << 8) | np.int64(m[h + 3]))
+    u = np.uint64(h)
+    return ((np.int64(m[u]) << 24) | (np.int64(m[u + np.uint64(1)]) << 16)
+            | (np.int64(m[u + np.uint64(2)]) << 8) | np.int64(m[u + np.uint64(3)]))
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -249,10 +254,11 @@ def rd64(m, h):
 
 @njit(cache=True, nogil=True, inline="always")
 def wr32(m, h, v):
-    m[h] = (v >> 24) & 0xFF
-    m[h + 1] = (v >> 16) & 0xFF
-    m[h + 2] = (v >> 8) & 0xFF
-    m[h + 3] = v & 0xFF
+    u = np.uint64(h)
+    m[u] = (v >> 24) & 0xFF
+    m[u + np.uint64(1)] = (v >> 16) & 0xFF
+    m[u + np.uint64(2)] = (v >> 8) & 0xFF
+    m[u + np.uint64(3)] = v & 0xFF
 
 
 @njit(cache=True, nogil=True, inline="always")
