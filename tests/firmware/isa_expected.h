@@ -27,7 +27,7 @@ static const unsigned long long isa_expected[][48] = {
         0xffffffff87650000ull,
         0xffffffff9abcdef0ull,
         0x0000000040000000ull,
-        0xffedcba987654321ull,
+        0xfffffffff8000000ull,
         0xfedcba9876543211ull,
         0xffffffff8000acdbull,
         0x0000000000003010ull,

@@ -35,7 +35,7 @@ static void alu64(isa_u64 *out)
         "lui $12, 0x8765\n\t sd $12, 176(%1)\n\t"
         "sll $12, $8, 4\n\t sd $12, 184(%1)\n\t"            /* 32-bit shift of a 64-bit value */
         "srl $12, $11, 1\n\t sd $12, 192(%1)\n\t"
-        "sra $12, $9, 4\n\t sd $12, 200(%1)\n\t"
+        "sra $12, $11, 4\n\t sd $12, 200(%1)\n\t"   /* SRA of a non-sign-extended value is undefined */
         "dsubu $12, $0, $8\n\t sd $12, 208(%1)\n\t"
         "ori $12, $11, 0xbeef\n\t xori $12, $12, 0x1234\n\t andi $13, $9, 0xf0f0\n\t"
         "sd $12, 216(%1)\n\t sd $13, 224(%1)",
