@@ -100,7 +100,7 @@ class ConsoleServer:
                 text = telnet.feed(data)
                 if text:
                     self.on_input(text)
-        except (ConnectionError, OSError):
+        except (ConnectionError, OSError, asyncio.CancelledError):
             pass
         finally:
             self._clients.discard(writer)

@@ -176,7 +176,7 @@ class Worker:
         if what == "status":
             return {"pc": self.machine.pc, "instructions": self.machine.instruction_count}
         if what == "set_idle_pc":
-            self.machine.set_idle_pc(request["pc"])
+            self.machine.cpu.idle_pc = request["pc"] or None
             return {}
         if what == "set_idle_max":
             self.idle_max = request["value"]
@@ -201,7 +201,7 @@ class Worker:
             last = now
             sampler = self.sampler
             result = self.machine.run(sampler.budget() if sampler else SLICE_INSTRUCTIONS)
-            kind = result.kind
+            kind = result.kind.value
             if kind == "stopped":
                 self.send("stopped", reason=result.message)
                 return 0
@@ -223,7 +223,7 @@ class Worker:
         next timer tick) once the PC was there idle_max times; the machine's own idle
         detection (a polling loop, or WAIT) sleeps until the next tick at once.
         """
-        if result.kind != "idle":
+        if result.kind.value != "idle":
             self.idle_hits = 0
             return 0
         if getattr(result, "at_idle_pc", False):
