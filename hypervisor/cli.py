@@ -57,6 +57,32 @@ def build_parser() -> argparse.ArgumentParser:
                    help="simultaneous hypervisor connections (default 256)")
     p.add_argument("-P", dest="platform", metavar="PLATFORM",
                    help="router platform for single-router mode (7200)")
+    # single-router mode (dynamips' option names)
+    p.add_argument("-t", dest="npe", default="npe-400", metavar="NPE",
+                   help="NPE type (npe-100 ... npe-400, default npe-400)")
+    p.add_argument("-M", dest="midplane", default="vxr", metavar="MIDPLANE",
+                   help="midplane: std or vxr (default vxr)")
+    p.add_argument("-r", dest="ram_mb", type=int, default=256, metavar="MB",
+                   help="RAM size in MB (default 256)")
+    p.add_argument("-n", dest="nvram_kb", type=int, default=128, metavar="KB",
+                   help="NVRAM size in KB (default 128)")
+    p.add_argument("-c", dest="conf_reg", type=lambda t: int(t, 0), default=0x2102,
+                   metavar="CONFREG", help="configuration register (default 0x2102)")
+    p.add_argument("-i", dest="instance_id", type=int, default=0, metavar="ID",
+                   help="instance id (file names c7200_i<ID>_nvram, _ram)")
+    p.add_argument("-X", dest="anonymous_ram", action="store_true",
+                   help="anonymous RAM instead of a c7200_i<ID>_ram file")
+    p.add_argument("-T", dest="console_port", type=int, metavar="PORT",
+                   help="console on this TCP port (telnet) instead of the terminal")
+    p.add_argument("-A", dest="aux_port", type=int, metavar="PORT",
+                   help="AUX port on this TCP port (telnet)")
+    p.add_argument("--idle-pc", dest="idle_pc", type=lambda t: int(t, 0), default=0,
+                   metavar="PC", help="idle PC (the CPU sleeps when it loops there)")
+    p.add_argument("-C", dest="startup_config", metavar="FILE",
+                   help="import this startup-config into NVRAM before boot")
+    p.add_argument("--timer", choices=("host", "deterministic"), default="host",
+                   help="CPU timer: host clock (default) or one Count per instructions/4 "
+                        "(reproducible runs)")
     p.add_argument("image", nargs="?", help="image to run in single-router mode")
     return p
 
@@ -102,9 +128,14 @@ def main(argv: list[str] | None = None) -> int:
             parser.print_usage(sys.stderr)
             print("pydynamips: give -H [ADDR:]PORT (hypervisor) or an image", file=sys.stderr)
             return 1
-        print("pydynamips: single-router mode is not implemented yet "
-              "(c7200 platform issue); use -H", file=sys.stderr)
-        return 2
+        from .single_router import RouterOptions, run as run_router
+        return run_router(RouterOptions(
+            image=args.image, npe=args.npe.lower(), midplane=args.midplane.lower(),
+            ram_mb=args.ram_mb, nvram_kb=args.nvram_kb, conf_reg=args.conf_reg,
+            instance_id=args.instance_id, anonymous_ram=args.anonymous_ram,
+            console_port=args.console_port, aux_port=args.aux_port, idle_pc=args.idle_pc,
+            startup_config=args.startup_config, timer=args.timer,
+            bind=args.console_binding_addr))
     options = Options(name_by_id=args.naming == "1", strict_paths=args.strict_paths,
                       console_binding_addr=args.console_binding_addr,
                       max_clients=max(1, args.max_clients))
