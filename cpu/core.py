@@ -114,6 +114,8 @@ C_NBP = 21
 C_BP0 = 22
 MAX_BP = 8
 C_STLB_FLUSHES = 31
+C_EXC_REFILL = 32  # set by an instruction raising a TLB refill
+C_EXC_CE = 33  # Cause.CE for a Coprocessor Unusable exception
 NCTX = 40
 
 EXIT_SLICE = 0
@@ -497,6 +499,24 @@ def exception_vector(cp0, code, pc, delay, refill, ce):
     return base + off
 
 
+@njit(cache=True, nogil=True)
+def enter_exception(cp0, ctx, stlb, code, pc, delay):
+    """Raise exception `code` for the instruction at pc; return the vector, or 1 when the
+    host hook takes it (Status.BEV=1 and the code's bit set in ctx[C_EXC_HOOK])."""
+    refill = ctx[C_EXC_REFILL]
+    ce = ctx[C_EXC_CE]
+    ctx[C_EXC_REFILL] = 0
+    ctx[C_EXC_CE] = 0
+    if (ctx[C_EXC_HOOK] >> code) & 1 and (cp0[CP0_STATUS] & ST_BEV) != 0:
+        ctx[C_EXC_CODE] = code
+        ctx[C_EXC_PC] = pc
+        ctx[C_EXC_DELAY] = delay
+        return 1
+    v = exception_vector(cp0, code, pc, delay, refill, ce)
+    mode_update(cp0, ctx, stlb)
+    return v
+
+
 # ---------------------------------------------------------------- CP0 access
 @njit(cache=True, nogil=True)
 def timer_schedule(cp0, ctx, icount):
@@ -656,40 +676,16 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
     mode_update(cp0, ctx, stlb)
     n = 0
     limit = 0  # run the event check before the first instruction
-    ev = 0  # 1: exception pending, 2: exit pending
-    exc = 0
-    exc_pc = 0
-    exc_delay = 0
-    exc_refill = 0
-    exc_ce = 0
     exit_code = 0
+    ctx[C_EXC_REFILL] = 0
+    ctx[C_EXC_CE] = 0
     cpage = PAGE_NOCACHE
     cdelta = 0
     nbp = ctx[C_NBP]
     idle = ctx[C_IDLE_PC]
     while True:
         if n >= limit:
-            # ---- events: exceptions, exits, timer, halt, slice end, interrupts
-            if ev == 2:
-                break
-            if ev == 1:
-                ev = 0
-                if (ctx[C_EXC_HOOK] >> exc) & 1 and (cp0[CP0_STATUS] & ST_BEV) != 0:
-                    ctx[C_EXC_CODE] = exc
-                    ctx[C_EXC_PC] = exc_pc
-                    ctx[C_EXC_DELAY] = exc_delay
-                    exit_code = EXIT_EXCEPTION
-                    exc = 0
-                    break
-                pc = exception_vector(cp0, exc, exc_pc, exc_delay, exc_refill, exc_ce)
-                npc = pc + 4
-                delay = 0
-                exc = 0
-                exc_refill = 0
-                exc_ce = 0
-                mode_update(cp0, ctx, stlb)
-                ok64 = True
-                cpage = PAGE_NOCACHE
+            # ---- events: timer, halt, slice end, interrupts
             if ctx[C_TIMER_MODE] == 0 and ic0 + n >= ctx[C_TIMER_EVENT]:
                 cp0[CP0_CAUSE] |= CAUSE_IP7
                 ctx[C_TIMER_EVENT] += ctx[C_COUNT_DIV] << 32
@@ -725,38 +721,37 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
                 if stop:
                     exit_code = EXIT_IDLE if pc == idle else EXIT_BREAKPOINT
                     break
+            insn = 0
+            fexc = 0
+            pa = 0
             if pc & 3:
                 cp0[CP0_BADVADDR] = pc
-                exc = EXC_ADEL
-                exc_pc = pc
-                exc_delay = delay
-                exc_refill = 0
-                ev = 1
-                limit = -1
-                continue
-            pa = translate(pc, 2, cp0, tlb, ctx)
-            if pa < 0:
-                e = -1 - pa
-                exc = e & 31
-                exc_refill = e >> 5
-                exc_pc = pc
-                exc_delay = delay
-                ev = 1
-                limit = -1
-                continue
-            pa &= WFLAG - 1
-            if pa + 4 <= ramsize:
-                insn = rd32(ram, pa)
-                cdelta = pa - pc
-            elif ROM_BASE <= pa and pa + 4 <= ROM_BASE + romsize:
-                insn = rd32(rom, pa - ROM_BASE)  # ROM code is fetched uncached (boot only)
+                fexc = EXC_ADEL
             else:
-                exc = EXC_IBE
-                exc_refill = 0
-                exc_pc = pc
-                exc_delay = delay
-                ev = 1
-                limit = -1
+                pa = translate(pc, 2, cp0, tlb, ctx)
+                if pa < 0:
+                    fexc = (-1 - pa) & 31
+                    ctx[C_EXC_REFILL] = (-1 - pa) >> 5
+                else:
+                    pa &= WFLAG - 1
+                    if pa + 4 <= ramsize:
+                        insn = rd32(ram, pa)
+                        cdelta = pa - pc
+                    elif ROM_BASE <= pa and pa + 4 <= ROM_BASE + romsize:
+                        insn = rd32(rom, pa - ROM_BASE)  # ROM code: fetched uncached (boot)
+                    else:
+                        fexc = EXC_IBE
+            if fexc != 0:
+                # fetch exception (PC not advanced; a hooked one exits with PC = the fault)
+                v = enter_exception(cp0, ctx, stlb, fexc, pc, delay)
+                if v == 1:
+                    exit_code = EXIT_EXCEPTION
+                    break
+                pc = v
+                npc = v + 4
+                delay = 0
+                ok64 = True
+                cpage = PAGE_NOCACHE
                 continue
             pg = pc >> 12
             cpage = (pc & ~0xFFF) if pa + 4 <= ramsize else PAGE_NOCACHE
@@ -772,6 +767,7 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
         delay = 0
         n += 1
         r[0] = 0
+        exc = 0
         op = insn >> 26
         rs = (insn >> 21) & 31
         rt = (insn >> 16) & 31
@@ -960,7 +956,7 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
                 pass
             elif f == 0x01:  # MOVF/MOVT (FPU condition moves)
                 exc = EXC_CPU if (cp0[CP0_STATUS] & ST_CU1) == 0 else EXC_RI
-                exc_ce = 1
+                ctx[C_EXC_CE] = 1
             else:
                 exc = EXC_RI
         elif op >= 0x20:
@@ -984,7 +980,7 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
                 elif op == 0x2F:  # CACHE (no caches modelled)
                     if priv_level(cp0[CP0_STATUS]) != 0 and (cp0[CP0_STATUS] & ST_CU0) == 0:
                         exc = EXC_CPU
-                        exc_ce = 0
+                        ctx[C_EXC_CE] = 0
                 elif op == 0x3B:  # (SWC3)
                     exc = EXC_RI
                 else:  # LWC1 LWC2 LDC1 LDC2 SWC1 SWC2 SDC1 SDC2
@@ -993,7 +989,7 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
                         cu = 1
                     elif op == 0x36 or op == 0x3E:
                         cu = 2
-                    exc_ce = cu
+                    ctx[C_EXC_CE] = cu
                     exc = EXC_CPU if (cp0[CP0_STATUS] & (ST_CU0 << cu)) == 0 else EXC_RI
             elif am == 7 and not ok64:
                 exc = EXC_RI
@@ -1039,12 +1035,11 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
                                 ctx[C_EXIT_SIGNED] = 0 if (op == 0x24 or op == 0x25 or op == 0x27) else 1
                                 ctx[C_PEND_READ] = 1
                                 exit_code = EXIT_DEV_READ
-                            ev = 2
-                            limit = -1
+                            break
                     if h == -1:
                         e = ctx[C_EXC_CODE]
                         exc = e & 31
-                        exc_refill = e >> 5
+                        ctx[C_EXC_REFILL] = e >> 5
                 if h >= 0:
                     if op == 0x23:  # LW
                         r[rt] = sext32(rd32(ram, h))
@@ -1226,7 +1221,7 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
                     if h == -1:
                         e = ctx[C_EXC_CODE]
                         exc = e & 31
-                        exc_refill = e >> 5
+                        ctx[C_EXC_REFILL] = e >> 5
                 if h >= 0:
                     k = h & 7
                     w = rd64(ram, h - k)
@@ -1264,7 +1259,7 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
             st = cp0[CP0_STATUS]
             if priv_level(st) != 0 and (st & ST_CU0) == 0:
                 exc = EXC_CPU
-                exc_ce = 0
+                ctx[C_EXC_CE] = 0
             elif rs == 0 or rs == 1:  # MFC0 DMFC0
                 if rs == 1 and not ok64:
                     exc = EXC_RI
@@ -1303,26 +1298,30 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
                         exit_code = EXIT_HALT
                     else:
                         exit_code = EXIT_WAIT
-                    ev = 2
-                    limit = -1
+                    break
                 else:
                     exc = EXC_RI
             else:
                 exc = EXC_RI
         elif op == 0x11 or op == 0x13:  # COP1 COP1X
-            exc_ce = 1
+            ctx[C_EXC_CE] = 1
             exc = EXC_CPU if (cp0[CP0_STATUS] & ST_CU1) == 0 else EXC_RI
         elif op == 0x12:  # COP2
-            exc_ce = 2
+            ctx[C_EXC_CE] = 2
             exc = EXC_CPU if (cp0[CP0_STATUS] & ST_CU2) == 0 else EXC_RI
         else:
             exc = EXC_RI
         if exc != 0:
             # raised by the instruction at `cur`: undo the advance and enter the handler
-            exc_pc = cur
-            exc_delay = cdl
-            ev = 1
-            limit = -1
+            v = enter_exception(cp0, ctx, stlb, exc, cur, cdl)
+            if v == 1:
+                exit_code = EXIT_EXCEPTION
+                break
+            pc = v
+            npc = v + 4
+            delay = 0
+            ok64 = True
+            cpage = PAGE_NOCACHE
     r[R_PC] = pc
     r[R_NPC] = npc
     r[R_DELAY] = delay
