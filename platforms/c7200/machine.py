@@ -21,8 +21,10 @@ use::
     load_image (False with ghost RAM: the ELF is only read for its entry point), npe,
     midplane, mac (6 bytes), system_id, conf_reg, clock_divisor, idle_pc, instance_id,
     console_out / aux_out (callables taking bytes), timer ("host": Count advances with
-    ``advance_time`` at the NPE's nominal rate; "deterministic": Count = instructions //
-    clock_divisor, for tests), iomem_mb, rommon_vars (dict) and on_rommon_vars (callable
+    every instruction (instructions // clock_divisor) and ``advance_time`` tops it up so it
+    follows the host clock at the NPE's nominal rate (``Npe.count_hz``), raising IP7 when
+    it passes Compare; "deterministic": Count = instructions // clock_divisor only, for
+    reproducible tests), iomem_mb, rommon_vars (dict) and on_rommon_vars (callable
     receiving the dict whenever the image sets a ROMMON variable).
 
 ``C7200Machine``
@@ -129,7 +131,7 @@ class C7200Machine:
         if not self.nvram.any():
             self.conf_reg |= 0x0040             # dynamips: empty NVRAM -> ignore it
         self.cpu = Cpu(self.ram, rom.ROM_IMAGE.copy(), prid=npe.prid,
-                       tlb_entries=npe.tlb_entries, timer=cfg.timer,
+                       tlb_entries=npe.tlb_entries, timer="deterministic",
                        count_divisor=max(1, cfg.clock_divisor))
         self.cpu.hook_exceptions([Exc.SYS])
         self.stopped = False
@@ -148,6 +150,7 @@ class C7200Machine:
         self.rom.entry = self.entry
         self._time_acc = 0.0
         self._tick_acc = 0.0
+        self._count_icount = 0
         self._det_next_tick = DET_TICK_INSTRUCTIONS
         self.reset()
 
@@ -234,6 +237,8 @@ class C7200Machine:
         self.stopped = False
         self.stop_reason = ""
         self.error = False
+        self._count_icount = 0
+        self._time_acc = 0.0
 
     def stop(self, reason: str, error: bool = False) -> None:
         """Stop the VM (from a device, the ROM, or the host); run() then returns STOPPED."""
@@ -259,15 +264,29 @@ class C7200Machine:
         if seconds <= 0:
             return
         if self.config.timer == "host":
-            self._time_acc += seconds * self.npe.count_hz
-            ticks = int(self._time_acc)
-            if ticks:
-                self._time_acc -= ticks
-                self.cpu.advance_count(ticks)
+            self._host_count(seconds)
         self._tick_acc += seconds
         while self._tick_acc >= DUART_TICK:
             self._tick_acc -= DUART_TICK
             self.duart.timer_tick()
+
+    def _host_count(self, seconds: float) -> None:
+        # Count runs per instruction inside the core (so a guest always sees it move) and is
+        # topped up here so that over time it follows the host clock at the nominal rate.
+        cpu = self.cpu
+        ran = (cpu.icount - self._count_icount) // max(1, self.config.clock_divisor)
+        self._count_icount = cpu.icount
+        self._time_acc += seconds * self.npe.count_hz - ran
+        extra = int(self._time_acc)
+        if extra <= 0:
+            self._time_acc = max(self._time_acc, -self.npe.count_hz * 0.1)
+            return
+        self._time_acc -= extra
+        count = cpu.cp0_get(_c.CP0_COUNT) & 0xFFFFFFFF
+        left = (cpu.cp0_get(_c.CP0_COMPARE) - count) & 0xFFFFFFFF
+        cpu.cp0_set(_c.CP0_COUNT, (count + extra) & 0xFFFFFFFF)
+        if 0 < left <= extra:
+            cpu.raise_timer()
 
     def set_temperature(self, sensor: int, celsius: float) -> None:
         self.iofpga.temps.sensors[sensor].celsius = celsius
@@ -289,8 +308,6 @@ class C7200Machine:
         return self.bus.unimplemented
 
     def _sleep_hint(self) -> float:
-        if self.config.timer != "host":
-            return 0.0
         cpu = self.cpu
         left = (cpu.cp0_get(_c.CP0_COMPARE) - cpu.cp0_get(_c.CP0_COUNT)) & 0xFFFFFFFF
         t = min(MAX_IDLE_SLEEP, left / self.npe.count_hz)
@@ -341,7 +358,7 @@ class C7200Machine:
             self.duart.flush()
 
     def _done(self, result: RunResult) -> RunResult:
-        if self.config.timer != "host":
+        if self.config.timer == "deterministic":
             while self.cpu.icount >= self._det_next_tick:
                 self._det_next_tick += DET_TICK_INSTRUCTIONS
                 self.duart.timer_tick()
