@@ -681,8 +681,6 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
     ctx[C_EXC_CE] = 0
     cpage = PAGE_NOCACHE
     cdelta = 0
-    nbp = ctx[C_NBP]
-    idle = ctx[C_IDLE_PC]
     while True:
         if n >= limit:
             # ---- events: timer, halt, slice end, interrupts
@@ -714,8 +712,9 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
             insn = rd32(ram, pc + cdelta)
         else:
             if n > 0 or pc != r[R_PC]:  # not for the PC a run resumes at
+                idle = ctx[C_IDLE_PC]
                 stop = pc == idle
-                for k in range(nbp):
+                for k in range(ctx[C_NBP]):
                     if pc == ctx[C_BP0 + k]:
                         stop = True
                 if stop:
@@ -755,9 +754,9 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
                 continue
             pg = pc >> 12
             cpage = (pc & ~0xFFF) if pa + 4 <= ramsize else PAGE_NOCACHE
-            if (idle >> 12) == pg:
+            if (ctx[C_IDLE_PC] >> 12) == pg:
                 cpage = PAGE_NOCACHE
-            for k in range(nbp):
+            for k in range(ctx[C_NBP]):
                 if (ctx[C_BP0 + k] >> 12) == pg:
                     cpage = PAGE_NOCACHE
         cur = pc
