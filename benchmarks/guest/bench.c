@@ -70,6 +70,14 @@ static uint64_t __attribute__((noinline)) arith(uint64_t a, uint64_t b)
     return r;
 }
 
+static uint32_t __attribute__((noinline)) mix32(const uint64_t *a, int n)
+{
+    int32_t acc = 0;     /* 32-bit multiply: SPECIAL2 MUL when built for the RM7000 */
+    for (int i = 0; i < n; i++)
+        acc += (int32_t)a[i] * (int32_t)(a[i] >> 32);
+    return (uint32_t)acc;
+}
+
 uint64_t run_bench(int rounds)
 {
     uint64_t sum = 0;
@@ -86,12 +94,15 @@ uint64_t run_bench(int rounds)
         crc = crc32((const uint8_t *)arr, sizeof arr, crc);
         for (int i = 0; i < N; i += 2)
             sum += arith(arr[i], arr[i + 1]);
+        sum += mix32(arr, N);
         sum = (sum << 7 | sum >> 57) ^ crc;
     }
     return sum;
 }
 
+#ifndef ROUNDS
 #define ROUNDS 2500
+#endif
 
 #ifdef HOSTED
 #include <stdio.h>
