@@ -44,12 +44,24 @@ EXCEPTION   host exception hook: an exception whose code bit is set in ctx[C_EXC
             instruction), ctx[C_EXC_DELAY] describe it, and the state is already past the
             faulting instruction (a branch in front of it is honoured), so for SYSCALL the host
             reads a0.., writes v0 and simply calls ``run`` again: that is "EPC+4 and ERET".
+            (An exception on instruction fetch leaves PC at the faulting address.) The
+            host may instead deliver it architecturally with ``Cpu.raise_exception``.
 
 Interrupts: Cause.IP2..IP6 are level lines in ctx[C_IRQ] (Cause bit positions 10..14) set by
 the caller between runs; IP0/IP1 are written by MTC0 Cause; IP7 is the timer: in deterministic
 mode (ctx[C_TIMER_MODE] == 0) Count = C_COUNT_BASE + ICOUNT // C_COUNT_DIV and IP7 rises when
 Count reaches Compare; in host mode Count is a plain register and the caller raises IP7
-(Cause bit 15). Writing Compare clears IP7.
+(Cause bit 15). Writing Compare clears IP7. Pending interrupts are checked when ``run`` starts,
+after MTC0 and ERET, at timer events and every EVENT_CHUNK (65536) instructions; the last also
+picks up ctx[C_HALT_REQ] and IRQ lines written by another thread while the loop runs (nogil).
+
+Deviations from silicon, on purpose: no caches (CACHE is a privileged no-op), no watchpoint
+exceptions (WatchLo/WatchHi are plain registers), no FPU yet (COP1/COP1X/LWC1.. raise CpU when
+CU1 is clear and Reserved Instruction when it is set), BC0x raises RI, DIV/DDIV by zero leave
+HI/LO unchanged (architecturally UNPREDICTABLE), LWL/LWR/LDL/LDR/SWL/SWR/SDL/SDR outside RAM raise
+a bus error (DBE), and 32-bit instructions on non-sign-extended operands (UNPREDICTABLE in
+MIPS64) use the low word, as the R4000 does. The TLB refill vector is chosen R4000-style: the
+XTLB refill offset 0x080 when the current mode's KX/SX/UX bit is set.
 """
 
 import numpy as np
@@ -179,6 +191,7 @@ STLB_INVALID = 0x7FFFFFFFFFFFFFFF  # never equal to va >> 12
 # and a word-aligned PC (a misaligned JR target must reach the slow path's AdEL check). The
 # sentinel has a bit in 2..11 set, so no PC ever matches it.
 PAGE_NOCACHE = 4
+EVENT_CHUNK = 1 << 16
 
 # Per primary opcode 0x20..0x3f: access size - 1 as alignment mask (-1: not a plain access)
 ALIGN = np.array(
@@ -462,7 +475,7 @@ def data_slow(va, store, cp0, tlb, stlb, ctx, ramsize):
         return -1
     w = pa & WFLAG
     pa &= WFLAG - 1
-    if pa + 8 <= ramsize:
+    if pa < ramsize:  # RAM is a whole number of 4 KB pages
         vp = va >> 12
         i = vp & STLB_MASK
         stlb[i] = vp
@@ -702,7 +715,9 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
                     mode_update(cp0, ctx, stlb)
                     ok64 = True
                     cpage = PAGE_NOCACHE
-            limit = max_n
+            # next event: slice end, the timer, or EVENT_CHUNK instructions from now (so a
+            # halt request or IRQ line set by another thread is seen within ~0.3 ms)
+            limit = max_n if max_n - n <= EVENT_CHUNK else n + EVENT_CHUNK
             if ctx[C_TIMER_MODE] == 0:
                 tev = ctx[C_TIMER_EVENT] - ic0
                 if tev < limit:

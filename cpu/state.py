@@ -276,6 +276,17 @@ class Cpu:
             m |= 1 << int(c)
         self.ctx[_c.C_EXC_HOOK] = m
 
+    def raise_exception(self, code: int | None = None, pc: int | None = None,
+                        in_delay_slot: bool | None = None, refill: bool = False) -> None:
+        """Enter an exception architecturally (EPC/BD, Cause, EXL, vector), by default the one
+        last handed to the host by the exception hook, for its faulting instruction."""
+        code = self.exception_code if code is None else int(code)
+        pc = self.exception_pc if pc is None else pc
+        delay = int(self.ctx[_c.C_EXC_DELAY]) if in_delay_slot is None else int(in_delay_slot)
+        vec = _c.exception_vector(self.cp0, code, s64(pc), delay, 1 if refill else 0, 0)
+        _c.mode_update(self.cp0, self.ctx, self.stlb)
+        self.pc = vec
+
     @property
     def exception_code(self) -> int:
         return int(self.ctx[_c.C_EXC_CODE])

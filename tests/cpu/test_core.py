@@ -753,3 +753,66 @@ def test_unaligned_load_store_pairs(m):
     assert m.cpu.gpr(10) == 0x33445566778899AA
     assert bytes(m.ram[0x100021:0x100025]) == bytes.fromhex("778899aa")
     assert bytes(m.ram[0x100043:0x10004B]) == (0x11223344).to_bytes(8, "big")
+
+
+def test_host_delivers_hooked_exception(m):
+    m.start("nop\n b tgt\n syscall\n nop\n tgt: nop", status=BEV)
+    m.cpu.hook_exceptions([Exc.SYS])
+    assert m.cpu.run(100) == ExitReason.EXCEPTION
+    m.cpu.raise_exception()
+    assert m.cpu.pc == BEV_GENERAL
+    assert m.epc() == CODE + 4 and m.bd() and m.exccode() == Exc.SYS
+
+
+def test_supervisor_mode(m):
+    # supervisor: sseg (0xc0000000..) mapped and allowed, kseg0 and kseg3 are address errors
+    m.write32(0x200008, 0x1234)
+    m.load("""
+        lw t0, 8(t1)            # sseg through the TLB
+        lw t2, 0(t3)            # kseg0: address error in supervisor mode
+    """, base=0xFFFFFFFFC0001000)
+    m.cpu.set_gpr(9, 0xFFFFFFFFC0000000)
+    m.cpu.set_gpr(11, KSEG0 + 0x100)
+    m.cpu.status = SUPER
+    # one pair: even page -> phys 0x200000 (data), odd page -> phys 0x1000 (the code)
+    m.cpu.set_tlb_entry(1, 0, 0xFFFFFFFFC0000000, (0x200 << 6) | 7, (0x1 << 6) | 7)
+    m.cpu.pc = 0xFFFFFFFFC0001000
+    assert m.run_to_vector() == VEC_GENERAL
+    assert m.cpu.gpr(8) == 0x1234
+    assert m.exccode() == Exc.ADEL and m.badvaddr() == KSEG0 + 0x100
+
+
+def test_dmfc0_dmtc0_are_64_bit(m):
+    m.start("""
+        daddiu t0, zero, -1
+        dsll32 t0, t0, 8        # 0xffffff0000000000
+        ori t0, t0, 0x1234
+        dmtc0 t0, $14           # EPC
+        dmfc0 t1, $14
+        mfc0 t2, $14            # 32-bit read: low word sign-extended
+        mtc0 t0, $14            # 32-bit write: sign-extended low word
+        dmfc0 t3, $14
+        end: nop
+    """)
+    m.run_until([CODE + 32])
+    assert m.cpu.gpr(9) == 0xFFFFFF0000001234
+    assert m.cpu.gpr(10) == 0x1234
+    assert m.cpu.gpr(11) == 0x1234
+
+
+def test_last_bytes_of_ram_are_ram(m):
+    top = len(m.ram) - 8
+    m.write64(top, 0x0102030405060708)
+    m.start(f"lui t1, {(0x80000000 + top + 8) >> 16:#x}\n ld t0, -8(t1)\n end: nop")
+    assert m.run_until([CODE + 8]) == ExitReason.BREAKPOINT
+    assert m.cpu.gpr(8) == 0x0102030405060708
+
+
+def test_halt_request_from_another_thread(m):
+    import threading
+    m.start("l: b l\n nop")
+    t = threading.Timer(0.2, m.cpu.request_halt)
+    t.start()
+    why = m.cpu.run(1 << 60)    # would run for years without the halt request
+    t.join()
+    assert why == ExitReason.HALT
