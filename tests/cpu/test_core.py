@@ -816,3 +816,24 @@ def test_halt_request_from_another_thread(m):
     why = m.cpu.run(1 << 60)    # would run for years without the halt request
     t.join()
     assert why == ExitReason.HALT
+
+
+def test_48_entry_tlb_model():
+    m = Machine(prid=0x2312, tlb_entries=48)
+    m.start("""
+        mfc0 s0, $15            # PRId
+        mfc0 s1, $1             # Random: 47 down to Wired
+        addiu t0, zero, 40
+        mtc0 t0, $6
+        mfc0 s2, $1             # Wired write resets Random to the top
+        nop
+        nop
+        mfc0 s3, $1
+        end: nop
+    """)
+    m.run_until([CODE + 32])
+    g = m.cpu.gpr
+    assert g(16) == 0x2312
+    assert g(17) <= 47
+    assert g(18) == 47
+    assert 40 <= g(19) < 47
