@@ -835,5 +835,5 @@ def test_48_entry_tlb_model():
     g = m.cpu.gpr
     assert g(16) == 0x2312
     assert g(17) <= 47
-    assert g(18) == 47
+    assert g(18) in (46, 47)    # reset to the top, decrementing per instruction
     assert 40 <= g(19) < 47
