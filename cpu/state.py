@@ -295,6 +295,44 @@ class Cpu:
     def exception_pc(self) -> int:
         return u64(self.ctx[_c.C_EXC_PC])
 
+    # ------------------------------------------------------------ debugging helpers
+    def translate(self, va: int, access: str = "load") -> int | None:
+        """Physical address of virtual va in the current mode, or None if the access would
+        fault. Side-effect free: CP0 is saved and restored around the lookup."""
+        saved = self.cp0.copy()
+        try:
+            pa = int(_c.translate(s64(va), {"load": 0, "store": 1, "fetch": 2}[access],
+                                  self.cp0, self.tlb, self.ctx))
+        finally:
+            self.cp0[:] = saved
+        return None if pa < 0 else pa & (_c.WFLAG - 1)
+
+    def read_virtual(self, va: int, size: int) -> bytes | None:
+        """Bytes at virtual va from RAM or ROM (None if unmapped or a device)."""
+        pa = self.translate(va)
+        if pa is None:
+            return None
+        if pa + size <= len(self.ram):
+            return self.ram[pa:pa + size].tobytes()
+        off = pa - _c.ROM_BASE
+        if 0 <= off and off + size <= len(self.rom):
+            return self.rom[off:off + size].tobytes()
+        return None
+
+    def disassemble(self, va: int | None = None, count: int = 8) -> str:
+        """Disassembly of count instructions from va (default: the PC), for traces."""
+        from .disasm import disasm
+
+        va = self.pc if va is None else va
+        lines = []
+        for i in range(count):
+            a = (va + 4 * i) & MASK64
+            b = self.read_virtual(a, 4)
+            text = "<unmapped>" if b is None else disasm(int.from_bytes(b, "big"), a)
+            mark = "=>" if a == self.pc else "  "
+            lines.append(f"{mark} {a:016x}: {text}")
+        return "\n".join(lines)
+
     # ------------------------------------------------------------ TLB access for tools/tests
     def tlb_entry(self, i: int) -> tuple[int, int, int, int]:
         """(PageMask, EntryHi, EntryLo0, EntryLo1) as TLBR would read them."""

@@ -524,21 +524,24 @@ def test_irq_lowered_is_not_taken(m):
     assert m.run_until([VEC_GENERAL], 1000) == ExitReason.SLICE
 
 
-def test_deterministic_timer(m):
-    m.start("""
+@pytest.mark.parametrize("compare,in_slot", [(100, False), (101, True)])
+def test_deterministic_timer(m, compare, in_slot):
+    m.start(f"""
         mtc0 zero, $9          # Count = 0
-        addiu t0, zero, 100
-        mtc0 t0, $11           # Compare = 100
+        addiu t0, zero, {compare}
+        mtc0 t0, $11           # Compare
     l:  b l
         addiu t1, t1, 1
     """, status=0x8000 | IE)
     assert m.run_to_vector() == VEC_GENERAL
     assert m.exccode() == Exc.INT
     assert m.cpu.cp0_get(core.CP0_CAUSE) & 0x8000
-    # Count was 0 after the first MTC0 retired, so it equals Compare 100 instructions later
-    assert m.cpu.icount == 1 + 100
-    count = m.cpu.cp0_get(core.CP0_COUNT)
-    assert count == 100
+    # Count was 0 after the first MTC0 retired, so it equals Compare that many instructions
+    # later; the interrupt is taken before the next instruction (the branch or its delay slot)
+    assert m.cpu.icount == 1 + compare
+    assert m.cpu.cp0_get(core.CP0_COUNT) == compare
+    assert m.epc() == CODE + 12
+    assert m.bd() == in_slot
 
 
 def test_timer_divisor_and_compare_write_acks(m):
@@ -837,3 +840,14 @@ def test_48_entry_tlb_model():
     assert g(17) <= 47
     assert g(18) in (46, 47)    # reset to the top, decrementing per instruction
     assert 40 <= g(19) < 47
+
+
+def test_debug_helpers(m):
+    m.start("addiu t0, zero, 1\n lw t1, 0(t0)")
+    text = m.cpu.disassemble(count=2)
+    assert "=> ffffffff80001000: addiu t0,zero,1" in text
+    assert "lw t1,0(t0)" in text
+    assert m.cpu.translate(KSEG0 + 0x1234) == 0x1234
+    assert m.cpu.translate(0x400000) is None           # KUSEG, no TLB entry
+    assert m.cpu.cp0_get(core.CP0_BADVADDR) == 0        # lookups leave CP0 alone
+    assert m.cpu.read_virtual(CODE, 4) == bytes.fromhex("24080001")
