@@ -689,6 +689,7 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
     mode_update(cp0, ctx, stlb)
     n = 0
     limit = 0  # run the event check before the first instruction
+    resume_pc = pc
     exit_code = 0
     ctx[C_EXC_REFILL] = 0
     ctx[C_EXC_CE] = 0
@@ -726,7 +727,11 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
         if (pc & ~0xFFC) == cpage:
             insn = rd32(ram, pc + cdelta)
         else:
-            if n > 0 or pc != r[R_PC]:  # not for the PC a run resumes at
+            if pc == resume_pc:
+                # The PC a run resumes at is passed once without stopping, also when an
+                # interrupt taken first returns to it (else idle PC + timer = livelock).
+                resume_pc = -1
+            else:
                 idle = ctx[C_IDLE_PC]
                 stop = pc == idle
                 for k in range(ctx[C_NBP]):
