@@ -104,3 +104,40 @@ async def test_start_refusals_name_their_cause(client, tmp_path):
     await client.send("c7200 set_npe R1 npe-g2")
     err = await expect_error(client, "vm start R1", 209)
     assert "PowerPC" in err.text
+
+
+async def test_five_routers_share_one_ghost(client, server, tmp_path):
+    """The seed's scenario: one ghost, five routers of the console firmware, all answering."""
+    from .conftest import TelnetConsole, create_router
+    image = tmp_path / "console.elf"
+    shutil.copy(FIRMWARE / "console.elf", image)
+    # GNS3's ghost sequence with a throw-away VM
+    await client.send('vm create "Ghost" 0 c7200')
+    await client.send(f'vm set_ios "Ghost" "{image}"')
+    await client.send('vm set_ghost_status "Ghost" 1')
+    await client.send('vm set_ghost_file "Ghost" "console.elf-64.ghost"')
+    await client.send('vm set_ram "Ghost" 64')
+    await client.send('vm start "Ghost"')
+    assert await client.send('vm get_status "Ghost"') == ["1"]
+    await client.send('vm stop "Ghost"')
+    await client.send('vm clean_delete "Ghost"')
+    ghost = tmp_path / "console.elf-64.ghost"
+    before = sha(ghost)
+    consoles = []
+    for i in range(1, 6):
+        port = await create_router(client, f"R{i}", i, image)
+        await client.send(f"vm set_ghost_status R{i} 2")
+        await client.send(f'vm set_ghost_file R{i} "{ghost.name}"')
+        assert await client.send(f"vm start R{i}") == [f"VM 'R{i}' started"]
+        consoles.append(await TelnetConsole.connect(port))
+    for i, con in enumerate(consoles, 1):
+        boot = await con.expect(b"router> ", timeout=60)
+        assert b"bigdata 25165824 bytes" in boot                # the image came from the ghost
+        await con.send(b"version\r\n")
+        assert b"PRId" in await con.expect(b"router> ")
+        assert not (tmp_path / f"c7200_R{i}_ram").exists()      # RAM is the ghost, no file
+    for i in range(1, 6):
+        await client.send(f"vm stop R{i}")
+        consoles[i - 1].close()
+    assert sha(ghost) == before                                 # never written
+    assert ghost.exists()

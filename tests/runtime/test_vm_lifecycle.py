@@ -1,0 +1,150 @@
+"""Routers running in worker processes: start, console, suspend/resume, stop, restart,
+crashes, NVRAM persistence (real workers, real telnet sockets, real files)."""
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import signal
+import time
+
+from platforms.c7200.nvram import NvramFile
+
+from ..hypervisor.test_vm_module import expect_error
+from .conftest import TelnetConsole, create_router
+
+PROMPT = b"router> "
+
+
+async def test_start_console_suspend_resume_stop_restart(client, server, console_elf, tmp_path):
+    port = await create_router(client, "R1", 1, console_elf)
+    assert await client.send("vm start R1") == ["VM 'R1' started"]
+    assert await client.send("vm get_status R1") == ["2"]
+    assert await client.send("vm list_con_ports") == [f"R1 ({port})", "OK"]
+    assert (tmp_path / "c7200_R1_ram").stat().st_size == 64 << 20     # mmap'd RAM file
+    con = await TelnetConsole.connect(port)
+    boot = await con.expect(PROMPT)
+    assert boot.startswith(b"\xff\xfb\x01\xff\xfb\x03")            # WILL ECHO, WILL SGA
+    assert b"bigdata 25165824 bytes" in boot and b"RAM 64 MB" in boot
+    await con.send(b"version\r\n")
+    assert b"PRId 0x00002721" in await con.expect(PROMPT)
+    # A second, late client gets the recent output first, and both see new output.
+    late = await TelnetConsole.connect(port)
+    await late.expect(b"PRId 0x00002721")
+    # plain text cannot carry a CR (it ends the line): base64 can
+    msg = base64.b64encode(b"ticks\r").decode()
+    assert await client.send(f"vm send_con_msg R1 {msg} base64") == ["6 byte(s) written"]
+    await con.expect(b"ticks")
+    await late.expect(PROMPT)
+    # suspend: no output while suspended; resume answers what was typed meanwhile
+    assert await client.send("vm suspend R1") == ["VM 'R1' suspended"]
+    assert await client.send("vm get_status R1") == ["3"]
+    await con.expect(PROMPT)
+    await con.send(b"help\r\n")
+    await asyncio.sleep(0.5)
+    assert await client.send("vm resume R1") == ["VM 'R1' resumed"]
+    assert await client.send("vm get_status R1") == ["2"]
+    await con.expect(b"help")
+    t0 = time.monotonic()
+    assert await client.send("vm stop R1") == ["VM 'R1' stopped"]
+    assert time.monotonic() - t0 < 1.0
+    assert await client.send("vm get_status R1") == ["0"]
+    assert not (tmp_path / "c7200_R1_ram").exists()                 # deleted at stop
+    assert await client.send("vm stop R1") == ["VM 'R1' stopped"]    # GNS3 relies on it
+    # restart: a fresh boot on the same console server; the client stays connected
+    assert await client.send("vm start R1") == ["VM 'R1' started"]
+    await con.expect(b"pydynamips ROM monitor", timeout=30)
+    assert b"bigdata" in await con.expect(PROMPT)
+    con.close()
+    late.close()
+
+
+async def test_stop_of_a_suspended_vm_is_quick(client, console_elf):
+    await create_router(client, "R1", 1, console_elf, console=False)
+    assert await client.send("vm start R1") == \
+        ["Warning: no console port defined for VM 'R1'", "VM 'R1' started"]
+    await client.send("vm suspend R1")
+    t0 = time.monotonic()
+    await client.send("vm stop R1")
+    assert time.monotonic() - t0 < 1.0
+    assert await client.send("vm get_status R1") == ["0"]
+    await expect_error(client, "vm resume R1", 209)
+
+
+async def test_killed_worker_leaves_others_running_and_can_restart(client, server,
+                                                                   console_elf, tmp_path):
+    p1 = await create_router(client, "R1", 1, console_elf)
+    p2 = await create_router(client, "R2", 2, console_elf)
+    await client.send("vm start R1")
+    await client.send("vm start R2")
+    c1, c2 = await TelnetConsole.connect(p1), await TelnetConsole.connect(p2)
+    await c1.expect(PROMPT)
+    await c2.expect(PROMPT)
+    pid = server.hypervisor.registry.vms.get("R1").run.pid
+    os.kill(pid, signal.SIGKILL)
+    for _ in range(100):
+        if await client.send("vm get_status R1") == ["0"]:
+            break
+        await asyncio.sleep(0.05)
+    assert await client.send("vm get_status R1") == ["0"]
+    assert not (tmp_path / "c7200_R1_ram").exists()          # cleaned up for the dead worker
+    await c2.send(b"version\r\n")                            # R2 carries on
+    assert b"PRId" in await c2.expect(PROMPT)
+    assert await client.send("vm get_status R2") == ["2"]
+    assert await client.send("vm start R1") == ["VM 'R1' started"]
+    await c1.expect(b"bigdata", timeout=30)
+    await c1.expect(PROMPT)
+    await client.send("hypervisor reset")                     # stops every worker
+    assert await client.send("vm list") == ["OK"]
+    c1.close()
+    c2.close()
+
+
+async def test_nvram_survives_stop_start_and_a_killed_worker(client, server, console_elf,
+                                                             tmp_path):
+    await create_router(client, "R1", 1, console_elf, console=False)
+    startup = b"hostname R1\n!\nend\n"
+    (tmp_path / "startup.cfg").write_bytes(startup)
+    await client.send('vm set_config R1 "startup.cfg" ""')
+    await client.send("vm start R1")
+    nvram = NvramFile(tmp_path / "c7200_R1_nvram")
+    assert nvram.read_configs()[0] == startup                  # imported at start
+    reply = (await client.send("vm extract_config R1"))[0]   # works while running
+    assert base64.b64decode(reply.rsplit(" ", 2)[1].strip("'")) == startup
+    changed = b"hostname R1-changed\nend\n"
+    await client.send(f"vm push_config R1 {base64.b64encode(changed).decode()}")
+    os.kill(server.hypervisor.registry.vms.get("R1").run.pid, signal.SIGKILL)
+    for _ in range(100):
+        if await client.send("vm get_status R1") == ["0"]:
+            break
+        await asyncio.sleep(0.05)
+    assert nvram.read_configs()[0] == changed
+    (tmp_path / "startup.cfg").unlink()                      # nothing to import: NVRAM stays
+    await client.send("vm start R1")
+    await client.send("vm stop R1")
+    assert nvram.read_configs()[0] == changed
+
+
+async def test_idle_pc_proposals_and_cpu_usage(client, console_elf):
+    port = await create_router(client, "R1", 1, console_elf)
+    await client.send("vm start R1")
+    con = await TelnetConsole.connect(port)
+    await con.expect(PROMPT)
+    t0 = time.monotonic()
+    lines = await client.send("vm get_idle_pc_prop R1 0")
+    assert time.monotonic() - t0 < 6
+    assert lines[-1] == "OK" and 1 <= len(lines) - 1 <= 10
+    for line in lines[:-1]:
+        pc, count = line.split()
+        assert len(pc) == 10 and pc.startswith("0x8000")       # GNS3: 0x[0-9a-f]{8}
+        assert count.startswith("[") and int(count[1:-1]) > 0
+    assert await client.send("vm show_idle_pc_prop R1 0") == lines
+    best = lines[0].split()[0]
+    assert await client.send(f"vm set_idle_pc_online R1 0 {best}") == ["OK"]
+    assert await client.send("vm set_idle_max R1 0 100") == ["OK"]
+    assert await client.send("vm set_idle_sleep_time R1 0 20") == ["OK"]
+    usage = await client.send("vm cpu_usage R1 0")
+    assert usage[-1] == "OK" and int(usage[0]) >= 0
+    await con.send(b"version\r\n")                               # still answers
+    assert b"PRId" in await con.expect(PROMPT)
+    con.close()
