@@ -851,3 +851,26 @@ def test_debug_helpers(m):
     assert m.cpu.translate(0x400000) is None           # KUSEG, no TLB entry
     assert m.cpu.cp0_get(core.CP0_BADVADDR) == 0        # lookups leave CP0 alone
     assert m.cpu.read_virtual(CODE, 4) == bytes.fromhex("24080001")
+
+
+def test_eret_into_pending_interrupt():
+    # ERET clears EXL: the interrupt is taken before the instruction at EPC executes
+    m2 = Machine()
+    m2.load("eret", base=KSEG0 + 0x3000)
+    m2.load("nop\n nop", base=CODE)
+    m2.cpu.status = 0x0400 | IE | EXL
+    m2.cpu.cp0_set(core.CP0_EPC, CODE + 4)
+    m2.cpu.set_irq(2, True)
+    m2.cpu.pc = KSEG0 + 0x3000
+    assert m2.run_until([VEC_GENERAL]) == ExitReason.BREAKPOINT
+    assert m2.exccode() == Exc.INT and m2.epc() == CODE + 4
+    assert m2.cpu.icount == 1
+
+
+def test_kseg3_is_mapped(m):
+    map_page(m, 4, 0xFFFFFFFFE0000000, 0x200000)
+    m.write32(0x200010, 0x600DF00D)
+    m.start("lui t1, 0xe000\n lw t0, 0x10(t1)\n lui t1, 0xe100\n lw t0, 0(t1)")
+    assert m.run_to_vector() == VEC_REFILL
+    assert m.cpu.gpr(8) == 0x600DF00D
+    assert m.badvaddr() == 0xFFFFFFFFE1000000
