@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 7200
 
-.PHONY: demo test bench venv clean firmware
+.PHONY: demo hypervisor test bench venv clean firmware
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,13 @@ $(STAMP): $(PY) pyproject.toml
 
 venv: $(STAMP)
 
-# The main job: the hypervisor in the foreground on 127.0.0.1:7200.
+# The main job: the hypervisor on 127.0.0.1:7200 with the demo lab (three routers of the
+# bundled console firmware on one ghost image, consoles on 5001-5003), in the foreground.
 demo: $(STAMP)
+	$(PY) examples/demo_lab.py --port $(PORT)
+
+# The hypervisor alone, as GNS3 would start it.
+hypervisor: $(STAMP)
 	$(VENV)/bin/pydynamips -H $(HOST):$(PORT)
 
 test: $(STAMP)

@@ -78,6 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="AUX port on this TCP port (telnet)")
     p.add_argument("--idle-pc", dest="idle_pc", type=lambda t: int(t, 0), default=0,
                    metavar="PC", help="idle PC (the CPU sleeps when it loops there)")
+    ghost = p.add_mutually_exclusive_group()
+    ghost.add_argument("-g", dest="ghost_generate", metavar="FILE",
+                       help="generate the ghost RAM file FILE from the image, then exit")
+    ghost.add_argument("-G", dest="ghost_use", metavar="FILE",
+                       help="boot with RAM mapped copy-on-write from the ghost file FILE")
     p.add_argument("-C", dest="startup_config", metavar="FILE",
                    help="import this startup-config into NVRAM before boot")
     p.add_argument("--timer", choices=("host", "deterministic"), default="host",
@@ -135,7 +140,9 @@ def main(argv: list[str] | None = None) -> int:
             instance_id=args.instance_id, anonymous_ram=args.anonymous_ram,
             console_port=args.console_port, aux_port=args.aux_port, idle_pc=args.idle_pc,
             startup_config=args.startup_config, timer=args.timer,
-            bind=args.console_binding_addr))
+            bind=args.console_binding_addr,
+            ghost_file=args.ghost_generate or args.ghost_use,
+            ghost_generate=args.ghost_generate is not None))
     options = Options(name_by_id=args.naming == "1", strict_paths=args.strict_paths,
                       console_binding_addr=args.console_binding_addr,
                       max_clients=max(1, args.max_clients))

@@ -25,10 +25,15 @@ MAX_CLIENTS = 16
 
 
 class TelnetInput:
-    """Strips telnet commands from a client's byte stream (state survives across reads)."""
+    """Strips telnet commands from a client's byte stream (state survives across reads).
+
+    Enter arrives as CR LF or CR NUL (RFC 854); the guest gets the CR alone, as from a
+    terminal, so one key press is one line.
+    """
 
     def __init__(self) -> None:
         self._state = "data"
+        self._last_cr = False
 
     def feed(self, data: bytes) -> bytes:
         out = bytearray()
@@ -37,8 +42,9 @@ class TelnetInput:
             if state == "data":
                 if byte == IAC:
                     self._state = "iac"
-                elif byte != 0:               # telnet sends CR NUL for a bare CR
+                elif not (self._last_cr and byte in (0x00, 0x0A)):
                     out.append(byte)
+                self._last_cr = byte == 0x0D
             elif state == "iac":
                 if byte == IAC:
                     out.append(IAC)

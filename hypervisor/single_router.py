@@ -14,25 +14,26 @@ the router cannot start (bad image, bad option) or the VM ends with an error.
 """
 from __future__ import annotations
 
-import mmap
 import os
 import select
 import socket
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
-import numpy as np
 
-from platforms.c7200 import nvram as nvfs
 from platforms.c7200.machine import C7200Machine, MachineConfig, RunKind
 from platforms.c7200.npe import NPES
+from platforms.c7200.nvram import NvramError, NvramFile
 from platforms.elf import ImageError, read_elf
+
+from . import ghost
+from .console import NEGOTIATION, TelnetInput
+from .worker import GuestMemory
 
 SLICE = 2_000_000
 CTRL_BRACKET = 0x1D
-IAC, WILL, WONT, DO, DONT, SB, SE = 255, 251, 252, 253, 254, 250, 240
-OPT_ECHO, OPT_SGA = 1, 3
 
 
 @dataclass
@@ -51,44 +52,8 @@ class RouterOptions:
     startup_config: str | None = None
     timer: str = "host"
     bind: str = "127.0.0.1"
-
-
-class TelnetFilter:
-    """Strips telnet commands from a byte stream (state kept across reads)."""
-
-    def __init__(self) -> None:
-        self.state = 0          # 0 data, 1 after IAC, 2 option byte, 3 in SB, 4 IAC in SB
-        self.last_cr = False
-
-    def feed(self, data: bytes) -> bytes:
-        out = bytearray()
-        for b in data:
-            if self.state == 0:
-                if b == IAC:
-                    self.state = 1
-                elif b in (0, 0x0A) and self.last_cr:
-                    pass                        # CR NUL / CR LF: the CR is the key press
-                else:
-                    out.append(b)
-                self.last_cr = b == 0x0D
-            elif self.state == 1:
-                if b == IAC:
-                    out.append(IAC)
-                    self.state = 0
-                elif b in (WILL, WONT, DO, DONT):
-                    self.state = 2
-                elif b == SB:
-                    self.state = 3
-                else:
-                    self.state = 0
-            elif self.state == 2:
-                self.state = 0
-            elif self.state == 3:
-                if b == IAC:
-                    self.state = 4
-            else:
-                self.state = 0 if b == SE else 3
-        return bytes(out)
+    ghost_file: str | None = None
+    ghost_generate: bool = False      # -g: write the ghost file and exit; -G: boot from it
 
 
 class TcpConsole:
@@ -104,7 +69,7 @@ class TcpConsole:
         self.server.listen(4)
         self.server.setblocking(False)
         self.port = self.server.getsockname()[1]
-        self.clients: dict[socket.socket, TelnetFilter] = {}
+        self.clients: dict[socket.socket, TelnetInput] = {}
         self.pending = bytearray()
 
     def fds(self) -> list:
@@ -134,12 +99,12 @@ class TcpConsole:
                 c = None
             if c is not None:
                 c.setblocking(True)
-                c.sendall(bytes((IAC, WILL, OPT_ECHO, IAC, WILL, OPT_SGA)))
+                c.sendall(NEGOTIATION)
                 if self.pending:
                     c.sendall(bytes(self.pending))
                     self.pending.clear()
                 c.setblocking(False)
-                self.clients[c] = TelnetFilter()
+                self.clients[c] = TelnetInput()
         for c in list(self.clients):
             if c in ready:
                 try:
@@ -160,17 +125,6 @@ class TcpConsole:
         self.server.close()
 
 
-def _map_file(path: str, size: int) -> tuple[mmap.mmap, np.ndarray]:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        if os.fstat(fd).st_size < size:
-            os.ftruncate(fd, size)
-        mm = mmap.mmap(fd, size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
-    finally:
-        os.close(fd)
-    return mm, np.frombuffer(mm, np.uint8)
-
-
 def _fail(message: str) -> int:
     print(f"pydynamips: {message}", file=sys.stderr, flush=True)
     return 1
@@ -186,29 +140,40 @@ def run(opts: RouterOptions) -> int:
     except ImageError as exc:
         return _fail(f"cannot boot image {exc}")
     base = f"c7200_i{opts.instance_id}"
-    nv_mm, nv = _map_file(f"{base}_nvram", opts.nvram_kb << 10)
-    if opts.anonymous_ram:
-        ram_mm = mmap.mmap(-1, opts.ram_mb << 20)
-        ram = np.frombuffer(ram_mm, np.uint8)
+    ram_size = opts.ram_mb << 20
+    if opts.ghost_file and opts.ghost_generate:
+        try:
+            ghost.generate(Path(opts.ghost_file), Path(opts.image), ram_size, "c7200")
+        except (ImageError, OSError) as exc:
+            return _fail(f"cannot generate ghost RAM file {opts.ghost_file}: {exc}")
+        print(f"Ghost RAM file '{opts.ghost_file}' generated from {opts.image} "
+              f"({opts.ram_mb} MB).", flush=True)
+        return 0
+    if opts.ghost_file:
+        try:
+            ghost.check_usable(Path(opts.ghost_file), Path(opts.image), ram_size)
+        except (ghost.GhostError, ImageError) as exc:
+            return _fail(str(exc))
+        ram_spec = {"kind": "ghost", "size": ram_size, "path": opts.ghost_file}
+    elif opts.anonymous_ram:
+        ram_spec = {"kind": "anonymous", "size": ram_size}
     else:
-        ram_mm, ram = _map_file(f"{base}_ram", opts.ram_mb << 20)
-        ram[:] = 0
-    conf_reg = opts.conf_reg
+        ram_spec = {"kind": "file", "size": ram_size, "path": f"{base}_ram"}
+    nvram = NvramFile(f"{base}_nvram", opts.nvram_kb << 10)
     if opts.startup_config:
         try:
             with open(opts.startup_config, "rb") as f:
-                text = f.read()
+                nvram.write_configs(f.read(), None)
         except OSError as exc:
             return _fail(f"cannot read startup-config {opts.startup_config}: {exc.strerror}")
-        if not nv.any():
-            conf_reg |= 0x40          # dynamips: blank NVRAM sets 0x40, the push clears it
-        buf = bytearray(nv.tobytes())
-        try:
-            nvfs.write_configs(buf, text, None)
-        except nvfs.NvramError as exc:
+        except NvramError as exc:
             return _fail(f"cannot import {opts.startup_config}: {exc}")
-        nv[:] = np.frombuffer(bytes(buf), np.uint8)
-        conf_reg &= ~0x40
+    try:
+        memory = GuestMemory(ram_spec, {"path": str(nvram.path), "size": opts.nvram_kb << 10})
+    except OSError as exc:
+        return _fail(f"cannot map guest memory: {exc}")
+    ram, nv = memory.ram, memory.nvram
+    conf_reg = opts.conf_reg
 
     consoles: dict[str, TcpConsole] = {}
     stdout = sys.stdout.buffer
@@ -235,6 +200,7 @@ def run(opts: RouterOptions) -> int:
                 consoles["aux"].write(data)
 
         cfg = MachineConfig(image=opts.image, ram=ram, nvram=nv, npe=opts.npe,
+                            load_image=ram_spec["kind"] != "ghost",
                             midplane=opts.midplane, conf_reg=conf_reg,
                             instance_id=opts.instance_id, idle_pc=opts.idle_pc,
                             mac=bytes((0xCA, opts.instance_id & 0xFF, (os.getpid() >> 8) & 0xFF,
@@ -301,8 +267,4 @@ def run(opts: RouterOptions) -> int:
             termios.tcsetattr(stdin_fd, termios.TCSADRAIN, tty_state)
         for c in consoles.values():
             c.close()
-        for arr_mm in (nv_mm,):
-            try:
-                arr_mm.flush()
-            except (ValueError, OSError):
-                pass
+        memory.close()

@@ -58,10 +58,14 @@ class IdlePcSampler:
 
 
 class GuestMemory:
-    """The mappings a worker owns; `close` unmaps them and deletes a per-run RAM file."""
+    """A VM's RAM and NVRAM mappings; `close` flushes NVRAM and deletes a per-run RAM file.
 
-    def __init__(self, config: dict) -> None:
-        ram = config["ram"]
+    `ram` is {"kind": "anonymous" | "file" | "ghost", "size": bytes, "path": ...} and
+    `nvram` is {"path": ..., "size": bytes}: the worker gets them from the daemon, the
+    single-router command line builds them itself.
+    """
+
+    def __init__(self, ram: dict, nvram: dict) -> None:
         size = ram["size"]
         self._delete_on_close: str | None = None
         if ram["kind"] == "anonymous":
@@ -84,7 +88,7 @@ class GuestMemory:
         else:
             raise ValueError(f"unknown RAM kind {ram['kind']!r}")
         self.ram = np.frombuffer(self.ram_map, dtype=np.uint8)
-        nv = config["nvram"]
+        nv = nvram
         fd = os.open(nv["path"], os.O_RDWR | os.O_CREAT, 0o644)
         try:
             if os.fstat(fd).st_size < nv["size"]:
@@ -113,7 +117,7 @@ class Worker:
         self.idle_max = config["idle_max"]
         self.idle_sleep_s = config["idle_sleep_ms"] / 1000
         self.idle_hits = 0
-        self.memory = GuestMemory(config)
+        self.memory = GuestMemory(config["ram"], config["nvram"])
         self.machine = self._build_machine()
 
     def _build_machine(self):

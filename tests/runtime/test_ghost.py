@@ -141,3 +141,26 @@ async def test_five_routers_share_one_ghost(client, server, tmp_path):
         consoles[i - 1].close()
     assert sha(ghost) == before                                 # never written
     assert ghost.exists()
+
+
+def test_command_line_generate_and_use(tmp_path):
+    """`pydynamips -g FILE image` writes the ghost; `-G FILE image` boots from it."""
+    import subprocess
+    from ..hypervisor.daemon_process import PYDYNAMIPS
+    image = FIRMWARE / "console.elf"
+    gen = subprocess.run([str(PYDYNAMIPS), "-r", "64", "-g", "c.ghost", str(image)],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert gen.returncode == 0, gen.stderr
+    ghost = tmp_path / "c.ghost"
+    assert ghost.stat().st_size == 64 << 20
+    before = sha(ghost)
+    use = subprocess.run([str(PYDYNAMIPS), "-r", "64", "-G", "c.ghost", str(image)],
+                         cwd=tmp_path, input="version\rexit\r", capture_output=True,
+                         text=True, timeout=120)
+    assert use.returncode == 0, use.stderr
+    assert "bigdata 25165824 bytes" in use.stdout and "PRId 0x00002721" in use.stdout
+    assert sha(ghost) == before
+    assert not (tmp_path / "c7200_i0_ram").exists()
+    wrong = subprocess.run([str(PYDYNAMIPS), "-r", "32", "-G", "c.ghost", str(image)],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert wrong.returncode == 1 and "generate it again for this RAM size" in wrong.stderr
