@@ -1012,7 +1012,7 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
                     exc = EXC_CPU if (cp0[CP0_STATUS] & (ST_CU0 << cu)) == 0 else EXC_RI
             elif am == 7 and not ok64:
                 exc = EXC_RI
-            elif (op == 0x2C or op == 0x2D) and not ok64:  # SDL SDR
+            elif (op == 0x2C or op == 0x2D or op == 0x27) and not ok64:  # SDL SDR LWU
                 exc = EXC_RI
             elif va & am:
                 store = (op & 8) != 0

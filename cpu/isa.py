@@ -114,7 +114,7 @@ BY_NAME: dict[str, Insn] = {i.name: i for i in TABLE}
 
 #: instructions that are legal only with 64-bit operations enabled (kernel, or SX/UX set)
 OPS64 = frozenset("""dsllv dsrlv dsrav dmult dmultu ddiv ddivu dadd daddu dsub dsubu dsll dsrl
-dsra dsll32 dsrl32 dsra32 daddi daddiu ldl ldr sdl sdr lld ld scd sd dmfc0 dmtc0""".split())
+dsra dsll32 dsrl32 dsra32 daddi daddiu ldl ldr sdl sdr lld ld scd sd lwu dmfc0 dmtc0""".split())
 
 #: branches and jumps (they have a delay slot); the *l forms nullify it when not taken
 BRANCHES = frozenset("""j jal jr jalr beq bne blez bgtz beql bnel blezl bgtzl bltz bgez bltzl bgezl

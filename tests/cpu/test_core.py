@@ -204,6 +204,8 @@ def test_user_mode_privileges(m):
     for src, code, bad in [("mfc0 t0, $12", Exc.CPU, None),
                            ("lw t0, 0(t1)", Exc.ADEL, KSEG0 + 0x100),
                            ("daddu t0, t0, t0", Exc.RI, None),
+                           ("lwu t0, 0(zero)", Exc.RI, None),
+                           ("ld t0, 0(zero)", Exc.RI, None),
                            ("cache 0, 0(zero)", Exc.CPU, None)]:
         m = Machine()
         m.cpu.set_tlb_entry(0, 0, 0x00000000, (0x10 << 6) | 0x6, (0x11 << 6) | 0x6)  # 0..8K

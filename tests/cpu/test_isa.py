@@ -124,3 +124,22 @@ def test_disasm_examples():
     assert "lui t0,0xbfc0" in text and "mfc0 t0,$12" in text and "tlbwr" in text
     assert "dsra32 zero,zero,0" in text
     assert "reserved instruction" in text
+
+
+def test_64bit_instructions_reserved_in_32bit_user_mode(cpu):
+    """R4000: 64-bit operations in user mode with UX=0 raise RI; the table's OPS64 set and the
+    core agree instruction by instruction."""
+    for row in TABLE:
+        if row.name in ("dmfc0", "dmtc0"):
+            continue  # CP0 access in user mode raises CpU first
+        w = row.match
+        cpu.reset()
+        # user code at KUSEG 0 -> phys 0x10000 through a TLB entry
+        cpu.set_tlb_entry(0, 0, 0, (0x10 << 6) | 6, (0x11 << 6) | 6)
+        cpu.ram[0x10000:0x10004] = np.frombuffer(w.to_bytes(4, "big"), np.uint8)
+        cpu.status = core.ST_BEV | 0x10
+        cpu.hook_exceptions(range(32))
+        cpu.pc = 0
+        why = cpu.run(1)
+        ri = why == ExitReason.EXCEPTION and cpu.exception_code == Exc.RI
+        assert ri == (row.name in OPS64), row.name
