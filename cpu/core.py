@@ -351,6 +351,21 @@ def stlb_flush(stlb, ctx):
 
 
 @njit(cache=True, nogil=True)
+def stlb_drop_range(stlb, ctx, va, size):
+    """Forget cached translations of [va, va + size) (a TLB entry being overwritten); a full
+    flush when the range is large."""
+    if size > (64 << 12):
+        stlb_flush(stlb, ctx)
+        return
+    vp = va >> 12
+    for k in range(size >> 12):
+        i = (vp + k) & STLB_MASK
+        if stlb[i] == vp + k or stlb[STLB_W + i] == vp + k:
+            stlb[i] = STLB_INVALID
+            stlb[STLB_W + i] = STLB_INVALID
+
+
+@njit(cache=True, nogil=True)
 def mode_update(cp0, ctx, stlb):
     """Flush the software TLB when the translation regime (privilege, KX/SX/UX, ERL) changed."""
     st = cp0[CP0_STATUS]
@@ -629,13 +644,23 @@ def tlb_op(cp0, tlb, ctx, stlb, funct, icount):
         else:
             i = cp0_read(cp0, ctx, CP0_RANDOM, icount, False)
         b = 4 * i
+        # only translations through the entry being replaced can be cached: a valid entry
+        # of the current ASID (or global); kseg3/ksseg pages also live at their 32-bit
+        # sign-extended addresses
+        ohi = tlb[b + 1]
+        if ((tlb[b + 2] | tlb[b + 3]) & 2) != 0 and (
+                (ohi & 0x1000) != 0 or (ohi & 0xFF) == (cp0[CP0_ENTRYHI] & 0xFF)):
+            om = tlb[b] | 0x1FFF
+            ova = ohi & VPN2R & ~om
+            stlb_drop_range(stlb, ctx, ova, om + 1)
+            if (ova >> 62) & 3 == 3:
+                stlb_drop_range(stlb, ctx, ova | 0x3FFFFF0000000000, om + 1)
         g = cp0[CP0_ENTRYLO0] & cp0[CP0_ENTRYLO1] & 1
         m = cp0[CP0_PAGEMASK]
         tlb[b] = m
         tlb[b + 1] = (cp0[CP0_ENTRYHI] & VPN2R & ~m) | (cp0[CP0_ENTRYHI] & 0xFF) | (g << 12)
         tlb[b + 2] = cp0[CP0_ENTRYLO0] & ~1
         tlb[b + 3] = cp0[CP0_ENTRYLO1] & ~1
-        stlb_flush(stlb, ctx)
     else:  # TLBP
         hi = cp0[CP0_ENTRYHI]
         i = tlb_lookup(tlb, n, hi & VPN2R, hi & 0xFF)

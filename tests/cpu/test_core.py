@@ -876,3 +876,31 @@ def test_kseg3_is_mapped(m):
     assert m.run_to_vector() == VEC_REFILL
     assert m.cpu.gpr(8) == 0x600DF00D
     assert m.badvaddr() == 0xFFFFFFFFE1000000
+
+
+@pytest.mark.parametrize("va", [0x00400000, 0xFFFFFFFFE0004000, 0xFFFFFFFFC0004000])
+def test_tlb_rewrite_drops_cached_translation(m, va):
+    """A page used through the software TLB, then remapped by TLBWI, reads the new frame."""
+    m.write32(0x200000, 0x11111111)
+    m.write32(0x300000, 0x22222222)
+    map_page(m, 7, va, 0x200000)
+    hi16 = (va >> 16) & 0xFFFF
+    m.start(f"""
+        lui t1, {hi16:#x}
+        ori t1, t1, {va & 0xFFFF:#x}
+        lw t0, 0(t1)            # cached in the software TLB
+        mtc0 t1, $10
+        ori t2, zero, {(0x300 << 6) | 7:#x}
+        mtc0 t2, $2
+        ori t2, zero, {(0x301 << 6) | 7:#x}
+        mtc0 t2, $3
+        mtc0 zero, $5
+        addiu t2, zero, 7
+        mtc0 t2, $0
+        tlbwi
+        lw t3, 0(t1)
+        end: nop
+    """)
+    assert m.run_until([CODE + 4 * 13]) == ExitReason.BREAKPOINT
+    assert m.cpu.gpr(8) == 0x11111111
+    assert m.cpu.gpr(11) == 0x22222222
