@@ -17,6 +17,7 @@ import sys
 
 from . import VERSION_STRING
 from .daemon import Hypervisor, Options
+from .launcher import Launcher
 from .log import LEVELS, configure, get_logger
 from .server import HypervisorServer
 
@@ -55,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="refuse file names outside the working directory")
     p.add_argument("--max-clients", type=int, default=256, metavar="N",
                    help="simultaneous hypervisor connections (default 256)")
+    p.add_argument("--no-auto-idle", dest="auto_idle", action="store_false",
+                   help="do not treat a guest polling an empty console as idle (dynamips "
+                        "behaviour: only the idle PC saves CPU)")
     p.add_argument("-P", dest="platform", metavar="PLATFORM",
                    help="router platform for single-router mode (7200)")
     # single-router mode (dynamips' option names)
@@ -92,8 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-async def run_hypervisor(host: str, port: int, options: Options) -> int:
-    hypervisor = Hypervisor(options)
+async def run_hypervisor(host: str, port: int, options: Options, launcher) -> int:
+    hypervisor = Hypervisor(options, launcher=launcher)
     server = HypervisorServer(hypervisor, host, port)
     try:
         await server.start()
@@ -142,14 +146,21 @@ def main(argv: list[str] | None = None) -> int:
             startup_config=args.startup_config, timer=args.timer,
             bind=args.console_binding_addr,
             ghost_file=args.ghost_generate or args.ghost_use,
-            ghost_generate=args.ghost_generate is not None))
+            ghost_generate=args.ghost_generate is not None, auto_idle=args.auto_idle))
     options = Options(name_by_id=args.naming == "1", strict_paths=args.strict_paths,
                       console_binding_addr=args.console_binding_addr,
-                      max_clients=max(1, args.max_clients))
+                      max_clients=max(1, args.max_clients), auto_idle=args.auto_idle)
     host, port = args.listen
     get_logger().info("hypervisor.start", host=host, port=port, version=VERSION_STRING,
                       name_by_id=options.name_by_id, strict_paths=options.strict_paths)
-    return asyncio.run(run_hypervisor(host, port, options))
+    # The launcher first: it warms the CPU core while the daemon starts, so the first
+    # `vm start` finds it ready.
+    launcher = Launcher()
+    launcher.spawn()
+    try:
+        return asyncio.run(run_hypervisor(host, port, options, launcher))
+    finally:
+        launcher.close()
 
 
 if __name__ == "__main__":

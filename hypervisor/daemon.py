@@ -23,6 +23,7 @@ class Options:
     strict_paths: bool = False            # refuse files outside the working directory
     console_binding_addr: str = "127.0.0.1"
     max_clients: int = 256
+    auto_idle: bool = True                # idle detection of a polling console (not dynamips)
 
 
 class Hypervisor:

@@ -57,7 +57,7 @@ def _read_config_file(directory: Path, name: str | None) -> bytes | None:
         raise StartError(f"config file '{path}': {exc.strerror}") from None
 
 
-def prepare_start(vm: VirtualMachine, resolve) -> dict:
+def prepare_start(vm: VirtualMachine, resolve, auto_idle: bool = True) -> dict:
     """Check everything a worker would trip on and return the worker's configuration."""
     s = vm.settings
     if not vm.spec.runnable:
@@ -104,7 +104,7 @@ def prepare_start(vm: VirtualMachine, resolve) -> dict:
         "npe": s.npe, "midplane": s.midplane, "mac": s.mac.hex(), "system_id": s.system_id,
         "conf_reg": s.conf_reg, "clock_divisor": s.clock_divisor, "idle_pc": s.idle_pc,
         "idle_max": s.idle_max, "idle_sleep_ms": s.idle_sleep_ms,
-        "instance_id": vm.instance_id,
+        "instance_id": vm.instance_id, "auto_idle": auto_idle,
     }
 
 
@@ -269,7 +269,7 @@ async def start_vm(hv: "Hypervisor", vm: VirtualMachine) -> None:
         log.info("vm.ghost_generated", path=str(path))
         return
     try:
-        config = await call_in_executor(prepare_start, vm, resolve)
+        config = await call_in_executor(prepare_start, vm, resolve, hv.options.auto_idle)
     except (StartError, ImageError, OSError) as exc:
         log.warning("vm.start_failed", error=str(exc))
         raise start_error(vm, str(exc)) from None

@@ -54,6 +54,7 @@ class RouterOptions:
     bind: str = "127.0.0.1"
     ghost_file: str | None = None
     ghost_generate: bool = False      # -g: write the ghost file and exit; -G: boot from it
+    auto_idle: bool = True
 
 
 class TcpConsole:
@@ -205,7 +206,8 @@ def run(opts: RouterOptions) -> int:
                             instance_id=opts.instance_id, idle_pc=opts.idle_pc,
                             mac=bytes((0xCA, opts.instance_id & 0xFF, (os.getpid() >> 8) & 0xFF,
                                        os.getpid() & 0xFF, 0, 0)),
-                            console_out=console_out, aux_out=aux_out, timer=opts.timer)
+                            console_out=console_out, aux_out=aux_out, timer=opts.timer,
+                            auto_idle=opts.auto_idle)
         try:
             machine = C7200Machine(cfg)
         except (ImageError, ValueError) as exc:

@@ -128,7 +128,7 @@ class Worker:
             load_image=c["load_image"], npe=c["npe"], midplane=c["midplane"],
             mac=bytes.fromhex(c["mac"]), system_id=c["system_id"], conf_reg=c["conf_reg"],
             clock_divisor=c["clock_divisor"], idle_pc=c["idle_pc"],
-            instance_id=c["instance_id"],
+            instance_id=c["instance_id"], auto_idle=c["auto_idle"],
             console_out=lambda data: self.send_data(control.KIND_CONSOLE, data),
             aux_out=lambda data: self.send_data(control.KIND_AUX, data))
         return C7200Machine(machine_config)

@@ -107,6 +107,7 @@ class MachineConfig:
     console_out: Callable[[bytes], None] = _discard
     aux_out: Callable[[bytes], None] = _discard
     timer: str = "host"
+    auto_idle: bool = True       # a console polled empty IDLE_POLLS times in a row is idle
     iomem_mb: int = 0
     rommon_vars: dict[str, str] = field(default_factory=dict)
     on_rommon_vars: Callable[[dict], None] | None = None
@@ -329,7 +330,7 @@ class C7200Machine:
                 why = cpu.run(left)
                 if why is ExitReason.DEV_READ:
                     cpu.complete_read(bus.read(cpu.exit_address, cpu.exit_width))
-                    if self.duart.empty_polls >= IDLE_POLLS:
+                    if self.duart.empty_polls >= IDLE_POLLS and self.config.auto_idle:
                         self.duart.empty_polls = 0
                         return self._done(RunResult(RunKind.IDLE, cpu.icount - start,
                                                     self._sleep_hint()))

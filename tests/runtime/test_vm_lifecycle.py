@@ -148,3 +148,34 @@ async def test_idle_pc_proposals_and_cpu_usage(client, console_elf):
     await con.send(b"version\r\n")                               # still answers
     assert b"PRId" in await con.expect(PROMPT)
     con.close()
+
+
+def test_automatic_idle_detection_is_switchable():
+    """A guest polling an empty console is idle by default; --no-auto-idle turns it off."""
+    from pathlib import Path
+
+    import numpy as np
+
+    from platforms.c7200.machine import C7200Machine, MachineConfig, RunKind
+    image = Path(__file__).resolve().parents[1] / "firmware" / "console.elf"
+    for auto_idle, expected in ((True, RunKind.IDLE), (False, RunKind.SLICE)):
+        out = bytearray()
+        machine = C7200Machine(MachineConfig(
+            image=str(image), ram=np.zeros(64 << 20, np.uint8),
+            nvram=np.zeros(128 << 10, np.uint8), console_out=out.extend,
+            timer="deterministic", auto_idle=auto_idle))
+        while not out.endswith(PROMPT):
+            machine.run(1_000_000)
+        kinds = {machine.run(200_000).kind for _ in range(5)}
+        assert kinds == {expected}, (auto_idle, kinds)
+
+
+async def test_anonymous_ram_leaves_no_ram_file(client, console_elf, tmp_path):
+    port = await create_router(client, "R1", 1, console_elf)
+    await client.send("vm set_ram_mmap R1 0")
+    await client.send("vm start R1")
+    con = await TelnetConsole.connect(port)
+    await con.expect(PROMPT)
+    assert not (tmp_path / "c7200_R1_ram").exists()
+    await client.send("vm stop R1")
+    con.close()
