@@ -14,61 +14,25 @@ import unicorn as uc
 from unicorn.mips_const import (UC_MIPS_REG_2, UC_MIPS_REG_4, UC_MIPS_REG_5, UC_MIPS_REG_PC,
                                 UC_MIPS_REG_RA, UC_MIPS_REG_SP)
 
+from platforms.c7200.eeprom import CPU_EEPROMS, EepromPort, Nmc93c46, Pins, midplane_eeprom
 from platforms.elf import read_elf
+
+CPU_PINS = Pins(di=0x01, clk=0x02, cs=0x04, do=0x40)        # C7200-DEVICES.md §3.1
+MIDPLANE_PINS = Pins(di=0x08, clk=0x10, cs=0x20, do=0x80)
 
 RAM_SIZE = 64 << 20
 NVRAM_BASE, NVRAM_SIZE = 0x1E000000, 128 * 1024
 IOFPGA = 0x1E840000
 ROM_RETURN = 0xFFFFFFFF80001000        # a "ROM" address the image returns to (in RAM here)
 
-NPE400_EEPROM = bytes.fromhex(
-    "04ff4001f84101 00c046032000 1fc8028249 14bc02424230c18b".replace(" ", "")) + \
-    b"11111111" + bytes.fromhex("000000040002028 51c0ff602cb87".replace(" ", "")) + \
-    b"NPE-400" + bytes.fromhex("8000000000")
-MIDPLANE_VXR = bytes.fromhex(
-    "01060201ff1045c549060303" "ca0102030000" "0400000000004c0910b0ffff00ff"
-    "00000000" "63358b28631d0000608e6d1c62bb000063358b280000000063358b28")
+BOARD_MAC = bytes.fromhex("ca0102030000")
 
 
-class Eeprom:
-    """NMC93C46 as dynamips models it: command and data LSB-first, no dummy bit."""
-
-    def __init__(self, data: bytes, di: int, clk: int, cs: int, do: int) -> None:
-        self.data = data.ljust(128, b"\xff")
-        self.di, self.clk, self.cs, self.do = di, clk, cs, do
-        self.state, self.cmd, self.nbits, self.addr, self.pos, self.out = "idle", 0, 0, 0, 0, 1
-
-    def word(self, n: int) -> int:
-        return (self.data[2 * n] << 8) | self.data[2 * n + 1] if 2 * n + 1 < len(self.data) else 0xFFFF
-
-    def write(self, prev: int, val: int) -> None:
-        self.out = 1
-        if not prev & self.cs and val & self.cs:
-            self.state, self.cmd, self.nbits = "cmd", 0, 0
-        elif prev & self.cs and not val & self.cs:
-            self.state = "idle"
-        if prev & self.clk or not val & self.clk:
-            return
-        bit = 1 if val & self.di else 0
-        if self.state == "cmd":
-            if self.nbits == 0 and not bit:
-                return
-            self.cmd |= bit << self.nbits
-            self.nbits += 1
-            if self.nbits == 9:
-                self.nbits = 0
-                if (self.cmd >> 1) & 3 == 1:          # bits (1, 0): READ
-                    self.state, self.addr, self.pos = "data", self.cmd >> 3, 0
-        elif self.state == "data":
-            self.out = (self.word(self.addr) >> self.pos) & 1
-            self.pos += 1
-            if self.pos == 16:
-                self.state = "idle"
-
-    def read(self, val: int) -> int:
-        if val & self.cs:
-            val = (val & ~self.do) | (self.do if self.out else 0)
-        return val
+def eeprom_port() -> EepromPort:
+    """The I/O FPGA's EEPROM port with the npe-400 CPU and vxr mid-plane EEPROMs (the
+    platform's own device model: this stand-in only swaps the CPU for unicorn)."""
+    return EepromPort([Nmc93c46(CPU_PINS, CPU_EEPROMS["npe-400"]),
+                       Nmc93c46(MIDPLANE_PINS, midplane_eeprom("vxr", BOARD_MAC))])
 
 
 class Board:
@@ -86,8 +50,7 @@ class Board:
         self.out = bytearray()
         self.rx = bytearray(rx)
         self.conf_reg = conf_reg
-        self.eeprom_reg = 0
-        self.eeproms = [Eeprom(NPE400_EEPROM, 1, 2, 4, 0x40), Eeprom(MIDPLANE_VXR, 8, 16, 32, 0x80)]
+        self.eeproms = eeprom_port()
         self.stopped = False
         mu.hook_add(uc.UC_HOOK_MEM_READ | uc.UC_HOOK_MEM_WRITE, self._io,
                     begin=IOFPGA, end=IOFPGA + 0xFFF)
@@ -105,19 +68,14 @@ class Board:
             if off == 0x41C:
                 self.out.append(value & 0xFF)
             elif off == 0x21C:
-                for e in self.eeproms:
-                    e.write(self.eeprom_reg, value)
-                self.eeprom_reg = value
+                self.eeproms.write(value)
         else:
             if off == 0x40C:
                 self._put32(addr, 0x04 | (1 if self.rx else 0))
             elif off == 0x41C and self.rx:
                 self._put32(addr, self.rx.pop(0))
             elif off == 0x21C:
-                v = self.eeprom_reg
-                for e in self.eeproms:
-                    v = e.read(v)
-                self._put32(addr, v)
+                self._put32(addr, self.eeproms.read())
             elif off == 0x204:
                 self._put32(addr, 0x04)
 
