@@ -12,8 +12,9 @@ unmapped (identity) in both. Our core hooks every exception to the host (BEV=1),
 them through UC_HOOK_INTR (qemu EXCP_* numbers, mapped to ExcCode below).
 
 Excluded from the random set, each covered by unit tests instead (tests/cpu/test_core.py):
-- SC/SCD: qemu's SC succeeds only if the word still holds the value LL read at the same
-  address; the architecture (R4000) succeeds whenever LLbit is set. Different by design.
+- SC/SCD on their own: qemu's SC succeeds only if the word still holds the value LL read at
+  the same address; the architecture (R4000) succeeds whenever LLbit is set (only ERET clears
+  it on one CPU). Only LL ... SC pairs on one address with no store between are generated.
 - DIV/DIVU/DDIV/DDIVU by zero: HI/LO are UNPREDICTABLE architecturally; our core leaves them
   unchanged. The generator forces a non-zero divisor (ORI 1 / LUI into the divisor register).
 - MADD/MADDU/MSUB/MSUBU with operands or HI/LO that are not sign-extended words: UNPREDICTABLE
@@ -193,6 +194,13 @@ def gen_sequence(rng: random.Random, length: int) -> list[int]:
                 off |= rng.randrange(1, 8) & (w - 1) if w > 1 else 0
             rt = _dst(rng) if name.startswith("l") else _src(rng)
             out.append(encode(name, rt=rt, rs=BASE_REG, imm=off))
+        elif k < 0.72:
+            # LL/SC pair on one address with no store in between: succeeds in both
+            ll, sc, w = rng.choice([("ll", "sc", 4), ("lld", "scd", 8)])
+            off = rng.randrange(-0x800, 0x800 - 8) & ~(w - 1)
+            out.append(encode(ll, rt=_dst(rng), rs=BASE_REG, imm=off))
+            out.append(_simple(rng))
+            out.append(encode(sc, rt=_dst(rng), rs=BASE_REG, imm=off))
         elif k < 0.75:
             name = rng.choice(UNALIGNED)
             rt = _dst(rng) if name.startswith("l") else _src(rng)
