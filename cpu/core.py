@@ -39,8 +39,8 @@ BREAKPOINT  PC reached one of ctx[C_BP0 : C_BP0 + ctx[C_NBP]] (same first-instru
 WAIT        WAIT executed with interrupts possible; PC is past the WAIT. The caller may sleep
             until an IRQ line rises and then resume.
 EXCEPTION   host exception hook: an exception whose code bit is set in ctx[C_EXC_HOOK] was raised
-            while Status.BEV=1 (the ROM monitor may live host-side). Nothing architectural was
-            done (no EPC/Cause/Status change); ctx[C_EXC_CODE], ctx[C_EXC_PC] (the faulting
+            while Status.BEV=1 (the ROM monitor may live host-side). EPC, Cause and Status are
+            untouched (BadVAddr/Context/EntryHi do hold an address/TLB error's address); ctx[C_EXC_CODE], ctx[C_EXC_PC] (the faulting
             instruction), ctx[C_EXC_DELAY] describe it, and the state is already past the
             faulting instruction (a branch in front of it is honoured), so for SYSCALL the host
             reads a0.., writes v0 and simply calls ``run`` again: that is "EPC+4 and ERET".
