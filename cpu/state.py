@@ -91,6 +91,13 @@ class Cpu:
                  timer: str = "deterministic", count_divisor: int = 1):
         if ram.dtype != np.uint8 or ram.ndim != 1:
             raise TypeError("ram must be a 1-D uint8 array")
+        if not (ram.flags.c_contiguous and ram.flags.writeable):
+            # another array type would also make numba compile a second copy of the loop
+            raise ValueError("ram must be a writeable, contiguous array (a view of an mmap)")
+        if rom is not None:
+            rom = np.ascontiguousarray(rom, dtype=np.uint8).reshape(-1)
+            if not rom.flags.writeable:
+                rom = rom.copy()
         if len(ram) % 4096:
             raise ValueError("RAM size must be a multiple of 4 KB")
         if not 1 <= tlb_entries <= 64:
@@ -138,7 +145,7 @@ class Cpu:
     def run(self, max_instructions: int) -> ExitReason:
         """Run up to max_instructions; return why the loop stopped."""
         return ExitReason(_c.run(self.regs, self.cp0, self.tlb, self.stlb, self.ctx,
-                                 self.ram, self.rom, max_instructions))
+                                 self.ram, self.rom, int(max_instructions)))
 
     # ------------------------------------------------------------ device exits
     @property

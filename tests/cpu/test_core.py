@@ -904,3 +904,13 @@ def test_tlb_rewrite_drops_cached_translation(m, va):
     assert m.run_until([CODE + 4 * 13]) == ExitReason.BREAKPOINT
     assert m.cpu.gpr(8) == 0x11111111
     assert m.cpu.gpr(11) == 0x22222222
+
+
+def test_ram_must_be_writeable_and_rom_is_copied_if_readonly():
+    ro = np.frombuffer(bytes(8192), np.uint8)
+    with pytest.raises(ValueError):
+        Cpu(ro)
+    with pytest.raises(ValueError):
+        Cpu(np.zeros(5000, np.uint8))
+    cpu = Cpu(np.zeros(8192, np.uint8), np.frombuffer(bytes(4096), np.uint8))
+    assert cpu.rom.flags.writeable
