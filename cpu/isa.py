@@ -254,10 +254,7 @@ def assemble(source: str, base: int = 0) -> list[int]:
             labels[lab.strip()] = pc
             line = line.strip()
         if line:
-            if line.startswith(".word"):
-                lines.append((pc, line))
-            else:
-                lines.append((pc, line))
+            lines.append((pc, line))
             pc += 4
     out = []
     for addr, line in lines:

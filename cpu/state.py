@@ -24,6 +24,7 @@ import enum
 import numpy as np
 
 from . import core as _c
+from .isa import GPR_NAMES  # noqa: F401  (re-exported)
 
 MASK64 = (1 << 64) - 1
 
@@ -57,10 +58,6 @@ class Exc(enum.IntEnum):
     TR = 13
 
 
-GPR_NAMES = ("zero", "at", "v0", "v1", "a0", "a1", "a2", "a3",
-             "t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7",
-             "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7",
-             "t8", "t9", "k0", "k1", "gp", "sp", "s8", "ra")
 
 #: PRId per c7200 NPE CPU (docs/C7200.md) and its TLB size
 CPU_MODELS = {
