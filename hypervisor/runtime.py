@@ -204,6 +204,9 @@ class VmRun:
             self.stop_reason = event["reason"]
             log = self.log.info if op == "stopped" else self.log.error
             log("vm.guest_" + op, reason=event["reason"])
+        elif op == "breakpoint":
+            self.vm.status = VmStatus.SUSPENDED
+            self.log.info("vm.breakpoint", pc=f"0x{event['pc'] & 0xFFFFFFFFFFFFFFFF:016x}")
         elif op == "reply":
             future = self._requests.get(event["id"])
             if future is not None and not future.done():

@@ -160,6 +160,7 @@ class VirtualMachine:
         self.bind_builtin_slot0()
         self.run = None                      # the current VmRun (hypervisor.runtime)
         self.idle_pc_proposals: list[tuple[int, int]] = []   # last get_idle_pc_prop
+        self.breakpoints: set[int] = set()   # vm_debug add_cpu_breakpoint (a running CPU's)
         self.consoles: dict[str, "ConsoleServer"] = {}   # "console"/"aux" telnet servers
 
     def bind_builtin_slot0(self) -> None:
@@ -212,6 +213,7 @@ class VirtualMachine:
         if self.run is run:
             self.run = None
             self.status = VmStatus.HALTED
+            self.breakpoints.clear()         # they lived in that run's CPU
 
     def _console_input(self, kind: bytes):
         def forward(data: bytes) -> None:

@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-from . import control
+from . import control, vm_inspect
 
 SLICE_INSTRUCTIONS = 200_000
 IDLE_SLEEP_MAX_S = 0.010        # never sleep past a 100 Hz timer tick
@@ -188,7 +188,8 @@ class Worker:
         if what == "set_idle_sleep_time":
             self.idle_sleep_s = request["value"] / 1000
             return {}
-        return {"error": f"unknown request {what!r}"}
+        answer = vm_inspect.serve(self.machine, request)
+        return answer if answer is not None else {"error": f"unknown request {what!r}"}
 
     # -- the run loop ------------------------------------------------------------------------
     def run(self) -> int:
@@ -212,6 +213,10 @@ class Worker:
             if kind == "error":
                 self.send("error", reason=result.message)
                 return 3
+            if kind == "breakpoint":           # dynamips: the CPU stops there until resumed
+                self.suspended = True
+                self.send("breakpoint", pc=self.machine.pc)
+                continue
             if sampler is not None and sampler.add(self.machine.pc):
                 self.send("reply", id=sampler.request_id, proposals=sampler.proposals(),
                           samples=sampler.taken)
