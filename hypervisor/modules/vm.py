@@ -300,7 +300,9 @@ async def push_config(session, args):
 
 @module.command("cpu_info", 2, 2)
 async def cpu_info(session, args):
-    running_cpu(find_vm(session, args[0]), args[1])
+    vm = find_vm(session, args[0])
+    running_cpu(vm, args[1])
+    return Reply(info=(await vm.run.request("regs"))["lines"])   # dynamips: to stdout
 
 
 @module.command("cpu_usage", 2, 2)

@@ -42,6 +42,7 @@ async def test_vm_debug_on_a_running_router(client, console_elf):
                        "Invalid byte sequence (non-hexadecimal character)")
     await expect_error(client, "vm_debug pmem_cfind R1 0 0102030405060708090a0b 0 0x10000",
                        214, "Not found")
+    assert (await client.send("vm cpu_info R1 0"))[0].strip().startswith("zero")
     assert await client.send("vm_debug set_cpu_reg R1 0 9 0x1234") == ["OK"]
     assert any("$9" in line and line.endswith("0000000000001234")
                for line in await client.send("vm_debug show_cpu_regs R1 0"))
