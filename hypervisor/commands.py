@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Awaitable, Callable, Union
 from protocol.codec import MSG_NEED_MODULE_AND_COMMAND, Reply
 from protocol.status import Status
 
+from .log import get_logger
+
 if TYPE_CHECKING:
     from .session import Session
 
@@ -100,6 +102,11 @@ class CommandTable:
             result = await command.handler(session, args)
         except CommandError as err:
             return err.reply()
+        except Exception as exc:         # a bug or a dead worker: answer, keep serving
+            get_logger().exception("command.failed", module=module_name,
+                                   command=command_name, error=repr(exc))
+            return Reply(Status.ERR_UNSPECIFIED,
+                         f"'{module_name} {command_name}' failed: {exc!r}")
         if result is None:
             return Reply()
         if isinstance(result, str):

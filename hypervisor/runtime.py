@@ -167,14 +167,19 @@ class VmRun:
                 return
 
     async def request(self, what: str, timeout: float = 5.0, **fields) -> dict:
+        """Ask the worker something; it answers between two run slices."""
         self._next_id += 1
+        request_id = self._next_id
         future = asyncio.get_running_loop().create_future()
-        self._requests[self._next_id] = future
-        self.send("request", id=self._next_id, what=what, **fields)
+        self._requests[request_id] = future
+        self.send("request", id=request_id, what=what, **fields)
         try:
             return await asyncio.wait_for(future, timeout)
+        except asyncio.TimeoutError:
+            raise CommandError(Status.ERR_BAD_OBJ, f"VM '{self.vm.name}': no answer to "
+                                                   f"'{what}' within {timeout:.0f} s") from None
         finally:
-            self._requests.pop(self._next_id, None)
+            self._requests.pop(request_id, None)
 
     def _on_readable(self) -> None:
         try:
@@ -214,6 +219,10 @@ class VmRun:
 
     def _on_eof(self) -> None:
         self._eof = True
+        for future in self._requests.values():      # nobody will answer them now
+            if not future.done():
+                future.set_exception(CommandError(
+                    Status.ERR_BAD_OBJ, f"VM '{self.vm.name}': the worker exited"))
         asyncio.get_running_loop().remove_reader(self.channel.fileno())
         self.channel.close()
         if not self.ready.done():

@@ -179,3 +179,34 @@ async def test_anonymous_ram_leaves_no_ram_file(client, console_elf, tmp_path):
     assert not (tmp_path / "c7200_R1_ram").exists()
     await client.send("vm stop R1")
     con.close()
+
+
+async def test_a_worker_dying_during_a_request_gets_an_error_not_a_hang(client, server,
+                                                                        console_elf):
+    await create_router(client, "R1", 1, console_elf, console=False)
+    await client.send("vm start R1")
+    run = server.hypervisor.registry.vms.get("R1").run
+    await client.send("vm suspend R1")
+    os.kill(run.pid, signal.SIGSTOP)                  # it can no longer answer...
+    pending = asyncio.create_task(client.send("vm cpu_usage R1 0"))
+    await asyncio.sleep(0.3)
+    os.kill(run.pid, signal.SIGKILL)                  # ...and then it dies
+    t0 = time.monotonic()
+    await expect_error_from(pending, 212)
+    assert time.monotonic() - t0 < 2
+    for _ in range(100):                              # the launcher reports the exit
+        if await client.send("vm get_status R1") == ["0"]:
+            break
+        await asyncio.sleep(0.02)
+    assert await client.send("vm get_status R1") == ["0"]
+    assert await client.send("hypervisor version")    # the connection still serves
+
+
+async def expect_error_from(task, code):
+    from protocol.client import HypervisorError
+    try:
+        await task
+    except HypervisorError as err:
+        assert err.code == code, err
+    else:
+        raise AssertionError("no error")
