@@ -1,30 +1,122 @@
-"""`ethsw` module: Ethernet switches.
-
-Registered with dynamips' names and argument counts so clients see the real table; the
-commands answer a clear "not implemented yet" error until their issue lands. `list` is
-real: nothing of this kind can exist yet, so it is empty.
-"""
+"""`ethsw` module: Ethernet switches (the switch itself is `hypervisor/ethsw.py`)."""
 from __future__ import annotations
 
 from protocol.codec import Reply
 from protocol.status import Status
 
-from ..commands import Module
+from ..cnum import atoi
+from ..commands import CommandError, Module
+from ..ethsw import ACCESS, DEFAULT_TAG_TYPE, DOT1Q, QINQ, TAG_TYPES, EthernetSwitch
 
 module = Module("ethsw")
 
-module.unimplemented("create", 1, 1, Status.ERR_CREATE)
-module.unimplemented("rename", 2, 2, Status.ERR_UNSPECIFIED)
-module.unimplemented("delete", 1, 1, Status.ERR_UNSPECIFIED)
-module.unimplemented("add_nio", 2, 2, Status.ERR_UNSPECIFIED)
-module.unimplemented("remove_nio", 2, 2, Status.ERR_UNSPECIFIED)
-module.unimplemented("set_access_port", 3, 3, Status.ERR_UNSPECIFIED)
-module.unimplemented("set_dot1q_port", 3, 3, Status.ERR_UNSPECIFIED)
-module.unimplemented("set_qinq_port", 3, 4, Status.ERR_UNSPECIFIED)
-module.unimplemented("clear_mac_addr_table", 1, 1, Status.ERR_UNSPECIFIED)
-module.unimplemented("show_mac_addr_table", 1, 1, Status.ERR_UNSPECIFIED)
+
+def switches(session):
+    return session.hypervisor.registry.ethsws
+
+
+def bind_error(args) -> CommandError:
+    # dynamips answers remove_nio failures with the same "bind" text (sic)
+    return CommandError(Status.ERR_BINDING,
+                        f"unable to bind NIO '{args[1]}' to switch '{args[0]}'")
+
+
+@module.command("create", 1, 1)
+async def create(session, args):
+    if not switches(session).add(args[0], EthernetSwitch(args[0])):
+        raise CommandError(Status.ERR_CREATE, f"unable to create Ethernet switch '{args[0]}'")
+    session.hypervisor.log.info("ethsw.created", ethsw=args[0])
+    return f"ETHSW '{args[0]}' created"
+
+
+@module.command("rename", 2, 2)
+async def rename(session, args):
+    old, new = args
+    switch = switches(session).get(old)
+    if not switches(session).rename(old, new):
+        raise CommandError(Status.ERR_RENAME,
+                           f"unable to rename ETHSW '{old}', '{new}' already exists")
+    switch.name = new
+    return f"ETHSW '{old}' renamed to '{new}'"
+
+
+@module.command("delete", 1, 1)
+async def delete(session, args):
+    switch = switches(session).remove(args[0])
+    if switch is None:
+        raise CommandError(Status.ERR_DELETE, f"unable to delete ETHSW '{args[0]}'")
+    switch.close()
+    session.hypervisor.log.info("ethsw.deleted", ethsw=args[0])
+    return f"ETHSW '{args[0]}' deleted"
+
+
+@module.command("add_nio", 2, 2)
+async def add_nio(session, args):
+    switch = switches(session).get(args[0])
+    nio = session.hypervisor.registry.nios.find(args[1])
+    if nio is None or not switch.can_add(nio):
+        raise bind_error(args)
+    from .nio import vm_bindings
+    if vm_bindings(session.hypervisor, nio.name):    # a router port already owns it
+        raise bind_error(args)
+    switch.add_nio(nio)
+    return f"NIO '{args[1]}' bound."
+
+
+@module.command("remove_nio", 2, 2)
+async def remove_nio(session, args):
+    switch = switches(session).get(args[0])
+    nio = session.hypervisor.registry.nios.find(args[1])
+    if nio is None or not switch.remove_nio(nio):
+        raise bind_error(args)
+    return f"NIO '{args[1]}' unbound."
+
+
+def set_port(session, args, mode: str, ethertype: int = DEFAULT_TAG_TYPE) -> str:
+    switch = switches(session).get(args[0])
+    nio = session.hypervisor.registry.nios.find(args[1])
+    if nio is None or not switch.set_port(nio, mode, atoi(args[2]), ethertype):
+        raise CommandError(Status.ERR_BINDING, "unable to apply port settings")
+    return "Port settings OK"
+
+
+@module.command("set_access_port", 3, 3)
+async def set_access_port(session, args):
+    return set_port(session, args, ACCESS)
+
+
+@module.command("set_dot1q_port", 3, 3)
+async def set_dot1q_port(session, args):
+    return set_port(session, args, DOT1Q)
+
+
+@module.command("set_qinq_port", 3, 4)
+async def set_qinq_port(session, args):
+    ethertype = DEFAULT_TAG_TYPE
+    if len(args) == 4:
+        text = args[3].lower()
+        try:
+            ethertype = int(text[2:], 16) if text.startswith("0x") else -1
+        except ValueError:
+            ethertype = -1
+        if ethertype not in TAG_TYPES:
+            raise CommandError(Status.ERR_BINDING,
+                               f"unable to apply port settings: EtherType '{args[3]}' is not "
+                               f"one of 0x8100, 0x88a8, 0x9100, 0x9200")
+    return set_port(session, args, QINQ, ethertype)
+
+
+@module.command("clear_mac_addr_table", 1, 1)
+async def clear_mac_addr_table(session, args):
+    switches(session).get(args[0]).clear_mac_table()
+
+
+@module.command("show_mac_addr_table", 1, 1)
+async def show_mac_addr_table(session, args):
+    table = switches(session).get(args[0]).mac_table()
+    return Reply(info=[f"{mac}  {vlan}  {nio}" for mac, vlan, nio in table])
 
 
 @module.command("list", 0, 0)
 async def list_objects(session, args):
-    return Reply(info=[name for name, _ in session.hypervisor.registry.ethsws.newest_first()])
+    return Reply(info=[name for name, _ in switches(session).newest_first()])
