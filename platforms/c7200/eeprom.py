@@ -123,6 +123,14 @@ _MIDPLANE_TAIL = ("04 00 00 00 00 00 4c 09 10 b0 ff ff 00 ff"
 SERIAL_IN_EEPROM = ("npe-100", "npe-175", "npe-200", "npe-225", "npe-300")
 
 
+# Port adapters and I/O cards (C7200-DEVICES.md §3.3), by the names dynamips and GNS3 use.
+PA_EEPROMS: dict[str, bytes] = {
+    "C7200-IO-FE": _v1("01 83 01 0e ff ff ff ff 49 0b 8c 02 00 00 00 00 50 00 00 00 98 12 28"
+                       " 00 00"),
+    "PA-FE-TX": _v1("01 11 01 02 ff ff ff ff 49 06 98 04 00 00 00 00 60 00 00 00 98 12 17 00"),
+}
+
+
 def midplane_eeprom(midplane: str, mac: bytes) -> bytes:
     """The mid-plane image: chassis type 6, version 1 (std) or 2 (vxr), the chassis MAC."""
     if len(mac) != 6:

@@ -25,14 +25,20 @@ use::
     follows the host clock at the NPE's nominal rate (``Npe.count_hz``), raising IP7 when
     it passes Compare; "deterministic": Count = instructions // clock_divisor only, for
     reproducible tests), iomem_mb, rommon_vars (dict) and on_rommon_vars (callable
-    receiving the dict whenever the image sets a ROMMON variable).
+    receiving the dict whenever the image sets a ROMMON variable), slots (card per slot,
+    default ``{0: "C7200-IO-FE"}``; slot 0 takes "C7200-IO-FE", slots 1-6 "PA-FE-TX"): the
+    PCI topology, the PA EEPROMs and the mid-plane's power bits follow it.
 
 ``C7200Machine``
     reset(), run(max_instructions) -> RunResult, console_input(bytes), aux_input(bytes),
     advance_time(seconds), raise_timer(), stop(reason) (from the host: next run returns
     STOPPED), pc, instruction_count, cpu (cpu.state.Cpu: gpr(), cp0_get(), ...),
     unimplemented (list of UnimplementedAccess, logged once per register), stopped /
-    stop_reason, set_temperature(sensor, celsius), set_power_supply(n, on).
+    stop_reason, set_temperature(sensor, celsius), set_power_supply(n, on),
+    nics ({(slot, port): dec21140.Dec21140}: ``nic.on_transmit(callback)`` receives every
+    frame the guest sends, ``nic.receive(frame)`` delivers one into its RX ring and raises
+    the interrupt; call it between ``run`` slices). A NIC's MAC (its serial ROM) is the
+    chassis MAC plus slot * 8 + port.
 
 RunResult kinds: STOPPED (the image returned to the ROM, asked for a reload with nothing to
 reload, or powered off: the VM must stop), IDLE (the guest is idle — at the idle PC, in WAIT,
@@ -54,10 +60,11 @@ from cpu import core as _c
 from cpu.state import Cpu, Exc, ExitReason
 
 from ..elf import ImageError, load_into_ram, read_elf
-from . import bootflash, gt64k, iofpga, midplane_fpga, nvram_device, pci, rom
+from . import bootflash, dec21140, gt64k, iofpga, midplane_fpga, nvram_device, pci, rom
 from .bus import Bus, MemoryDevice, SwappedRam, ZeroRegion
 from .duart import Duart
-from .eeprom import CPU_EEPROMS, PEM_EEPROMS, SERIAL_IN_EEPROM, midplane_eeprom, with_serial
+from .eeprom import (CPU_EEPROMS, PA_EEPROMS, PEM_EEPROMS, SERIAL_IN_EEPROM, midplane_eeprom,
+                     with_serial)
 from .npe import get_npe
 from .pcmcia import ClPd6729
 
@@ -68,6 +75,9 @@ IDLE_POLLS = 2000            # consecutive empty console polls that count as idl
 MAX_IDLE_SLEEP = 0.030       # dynamips' idle_sleep default
 DUART_TICK = 1 / 250         # dynamips' periodic DUART task runs from its 250 Hz timer
 DET_TICK_INSTRUCTIONS = 1_000_000
+SWAPPED_BASE, SWAPPED_SIZE = 0xC0000000, 0x40000000
+# cards with a model: name -> (slots it fits, Ethernet ports)
+CARDS = {"C7200-IO-FE": ((0,), 1), "PA-FE-TX": ((1, 2, 3, 4, 5, 6), 1)}
 
 
 class RunKind(enum.Enum):
@@ -111,6 +121,23 @@ class MachineConfig:
     iomem_mb: int = 0
     rommon_vars: dict[str, str] = field(default_factory=dict)
     on_rommon_vars: Callable[[dict], None] | None = None
+    slots: dict[int, str] = field(default_factory=lambda: {0: "C7200-IO-FE"})
+
+
+class _MachineBus(Bus):
+    """The bus, plus removing a region: PCI BARs move when the image reprograms them."""
+
+    def unmap(self, name: str) -> None:
+        for i, (_, _, n, _) in enumerate(self._regions):
+            if n == name:
+                del self._regions[i]
+                del self._bases[i]
+                return
+
+
+def _nic_mac(chassis: bytes, slot: int, port: int) -> bytes:
+    v = (int.from_bytes(chassis, "big") + slot * 8 + port) & ((1 << 48) - 1)
+    return v.to_bytes(6, "big")
 
 
 class C7200Machine:
@@ -158,7 +185,7 @@ class C7200Machine:
     # ------------------------------------------------------------ construction
     def _build_devices(self) -> None:
         cfg, npe = self.config, self.npe
-        bus = self.bus = Bus()
+        bus = self.bus = _MachineBus()
         bus.pc = lambda: self.cpu.pc
         self.duart = Duart(self._console_out, self._aux, lambda on: self.cpu.set_irq(5, on))
         cpu_img = CPU_EEPROMS[npe.name]
@@ -168,11 +195,23 @@ class C7200Machine:
             mid_img = with_serial(mid_img, int(cfg.system_id))
         self.iofpga = iofpga.IoFpga(self.duart, cpu_img, mid_img, PEM_EEPROMS.get(npe.name),
                                     set_net_irq=lambda: self.midplane.update_net_irq())
+        slots = self._check_slots(cfg.slots)
         self.midplane = midplane_fpga.MidplaneFpga(
             self.iofpga, lambda line, on: self.cpu.set_irq(line, on),
-            lambda: self.stop("power supplies shut down by the image"))
+            lambda: self.stop("power supplies shut down by the image"),
+            bays={slot: PA_EEPROMS[card] for slot, card in slots.items()})
         self.nvram_dev = nvram_device.NvramDevice(self.nvram)
-        root, root2 = pci.build_topology(npe, cfg.midplane)
+        self.nics: dict[tuple[int, int], dec21140.Dec21140] = {}
+        functions: dict[int, list[pci.PciFunction]] = {}
+        for slot, card in sorted(slots.items()):
+            for port in range(CARDS[card][1]):
+                nic = dec21140.Dec21140(
+                    f"{card} {slot}/{port}", _nic_mac(cfg.mac, slot, port),
+                    lambda on, s=slot, p=port: self.midplane.set_net_irq(s, p, on),
+                    self._mem_read, self._mem_write, self._map_nic)
+                self.nics[(slot, port)] = nic
+                functions.setdefault(slot, []).append(nic.pci)
+        root, root2 = pci.build_topology(npe, cfg.midplane, functions)
         self.gt = gt64k.Gt64k(npe.controller, root, root2 if npe.controller == "gt64120" else None,
                               lambda on: self.cpu.set_irq(4, on), self._mem_read, self._mem_write)
         self.bootflash = bootflash.Bootflash()
@@ -200,6 +239,27 @@ class C7200Machine:
         bus.map(0xC0000000, 0x40000000, "swapped-ram", SwappedRam(self.ram))
         bus.map(PCI_IO_BASE, 0x200000, "pci-io", self.pcmcia)
 
+    @staticmethod
+    def _check_slots(slots: dict[int, str]) -> dict[int, str]:
+        out = {}
+        for slot, card in slots.items():
+            if card not in CARDS:
+                raise ValueError(f"card {card!r} is not emulated (known: {', '.join(CARDS)})")
+            if slot not in CARDS[card][0]:
+                raise ValueError(f"card {card} does not fit slot {slot}")
+            out[int(slot)] = card
+        return out
+
+    def _map_nic(self, nic: dec21140.Dec21140, base: int | None) -> None:
+        """A NIC's CSR window moves to ``base`` (None: unmapped) when its BAR is written."""
+        self.bus.unmap(nic.name)
+        if base is None:
+            return
+        try:
+            self.bus.map(base, dec21140.CSR_SIZE, nic.name, nic)
+        except ValueError as e:
+            log.warning("c7200.bar_overlap", nic=nic.name, address=f"0x{base:x}", error=str(e))
+
     def _console_out(self, data: bytes) -> None:
         self.config.console_out(data)
 
@@ -210,14 +270,29 @@ class C7200Machine:
         """Text from the ROM monitor, in order with what the image sent to the DUART."""
         self.duart.a.tx.extend(data)
 
+    def _swapped(self, pa: int, n: int) -> np.ndarray | None:
+        """RAM indices of bytes pa..pa+n-1 seen through the byte-swapped window, or None."""
+        off = pa - SWAPPED_BASE
+        if 0 <= off and ((off + n + 3) & ~3) <= min(self.ram_size, SWAPPED_SIZE):
+            return np.arange(off, off + n) ^ 3
+        return None
+
     def _mem_read(self, pa: int, n: int) -> bytes:
+        """DMA read of guest physical memory: RAM, the byte-swapped window, or devices."""
         if pa + n <= self.ram_size:
             return self.ram[pa:pa + n].tobytes()
+        idx = self._swapped(pa, n)
+        if idx is not None:
+            return self.ram[idx].tobytes()
         return self.bus.read_bytes(pa, n)
 
     def _mem_write(self, pa: int, data: bytes) -> None:
         if pa + len(data) <= self.ram_size:
             self.ram[pa:pa + len(data)] = np.frombuffer(data, np.uint8)
+            return
+        idx = self._swapped(pa, len(data))
+        if idx is not None:
+            self.ram[idx] = np.frombuffer(data, np.uint8)
         else:
             for i, b in enumerate(data):
                 self.bus.write(pa + i, 1, b)
@@ -233,7 +308,7 @@ class C7200Machine:
         self.cpu.hook_exceptions([Exc.SYS])
         self.cpu.idle_pc = self.config.idle_pc or None
         for dev in (self.iofpga, self.midplane, self.nvram_dev, self.gt, self.bootflash,
-                    self.pcmcia):
+                    self.pcmcia, *self.nics.values()):
             dev.reset()
         self.stopped = False
         self.stop_reason = ""

@@ -1,15 +1,16 @@
 """The mid-plane FPGA (phys 0x1e800000, 4 KB): PA presence and EEPROMs, network IRQ
 status/mask (IP2), OIR/error status (IP6), PA management (IP3), power supplies.
 
-Facts: C7200-DEVICES.md §2. Only slot 0 is populated here (the C7200-IO-FE I/O card that
-dynamips inserts when nothing else is configured); the other bays are empty: no EEPROM (DO
-reads 1) and no power-OK bits.
+Facts: C7200-DEVICES.md §2. ``bays`` maps a bay to its card's EEPROM image (default: the
+C7200-IO-FE in bay 0, the card dynamips inserts when nothing else is configured); the other
+bays are empty: no EEPROM (DO reads 1) and no power-OK bits. ``set_net_irq(slot, port, on)``
+is a port's interrupt line (level): its status bit follows it and IP2 is re-evaluated.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from .eeprom import EepromPort, Nmc93c46, Pins, _v1
+from .eeprom import PA_EEPROMS, EepromPort, Nmc93c46, Pins
 
 BASE, SIZE = 0x1E800000, 0x1000
 
@@ -27,7 +28,9 @@ ERR_STATUS = 0x70
 ERR_ENABLE = 0x78
 HEARTBEAT = 0x7B
 
-IO_FE_EEPROM = _v1("01 83 01 0e ff ff ff ff 49 0b 8c 02 00 00 00 00 50 00 00 00 98 12 28 00 00")
+IO_FE_EEPROM = PA_EEPROMS["C7200-IO-FE"]
+# (status word, bit of port 0) per slot: word 0 is offset 0x10, word 1 offset 0x18
+NET_IRQ_BIT = {0: (0, 0), 1: (0, 8), 4: (0, 16), 3: (0, 24), 2: (1, 8), 6: (1, 16), 5: (1, 24)}
 BAY_POWER = {0: 0x00000006, 1: 0x600, 2: 0x6000, 3: 0x06000000, 4: 0x00060000,
              5: 0x60000000, 6: 0x00600000}
 
@@ -65,6 +68,15 @@ class MidplaneFpga:
         for bay in self.bays:
             v |= BAY_POWER.get(bay, 0)
         return v | BAY_POWER[0]
+
+    def set_net_irq(self, slot: int, port: int, on: bool) -> None:
+        word, base = NET_IRQ_BIT[slot]
+        bit = 1 << (base + port)
+        if on:
+            self.net_status[word] |= bit
+        else:
+            self.net_status[word] &= ~bit
+        self.update_net_irq()
 
     def update_net_irq(self) -> None:
         io = self.iofpga

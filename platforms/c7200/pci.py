@@ -132,14 +132,28 @@ def config_write(root: PciBus, address: int, value: int) -> None:
         fn.write(reg, value)
 
 
-def build_topology(npe, midplane: str) -> tuple[PciBus, PciBus]:
-    """Root buses (MB0/MB1, MB2) for an NPE and mid-plane, with the I/O card in slot 0."""
+def build_topology(npe, midplane: str, cards: dict[int, list[PciFunction]] | None = None
+                   ) -> tuple[PciBus, PciBus]:
+    """Root buses (MB0/MB1, MB2) for an NPE and mid-plane.
+
+    ``cards`` maps a slot to its card's PCI functions (device 0, 1, ... on the bay's bus; for
+    slot 0 the I/O card's NIC at the NPE's fixed place). Without it, slot 0 holds an ID-only
+    DEC21140 (the C7200-IO-FE) and the bays are empty."""
+    if cards is None:
+        cards = {0: [PciFunction("dec21140", DEC21140, 0x02000011)]}
     bay_ids = DEC21150 if midplane == "vxr" else DEC21050
     mb0, mb2 = PciBus("mb0"), PciBus("mb2")
 
     def bays(bus: PciBus, first_dev: int, numbers: tuple[int, ...]) -> None:
         for k, bay in enumerate(numbers):
-            bus.add(first_dev + k, PciBridge(f"bay{bay}", bay_ids, PciBus(f"bay{bay}", -1)))
+            child = PciBus(f"bay{bay}", -1)
+            for dev, fn in enumerate(cards.get(bay, ())):
+                child.add(dev, fn)
+            bus.add(first_dev + k, PciBridge(f"bay{bay}", bay_ids, child))
+
+    def slot0(bus: PciBus, dev: int) -> None:
+        for k, fn in enumerate(cards.get(0, ())):
+            bus.add(dev + k, fn)
 
     if npe.controller == "gt64010":
         mb0.add(0, PciFunction("gt64010", GT64010))
@@ -150,7 +164,7 @@ def build_topology(npe, midplane: str) -> tuple[PciBus, PciBus]:
         mb0.add(3, PciBridge("unused3", DEC21050, PciBus("unused3", -1)))
         mb0.add(4, PciBridge("pa246", DEC21050, b246))
         mb0.add(5, PciFunction("clpd6729", CLPD6729))
-        mb0.add(6, PciFunction("dec21140", DEC21140, 0x02000011))
+        slot0(mb0, 6)
         bays(b135, 1, (1, 3, 5))
         bays(b246, 1, (2, 4, 6))
         if npe.packet_sram:
@@ -158,23 +172,23 @@ def build_topology(npe, midplane: str) -> tuple[PciBus, PciBus]:
             b246.add(0, PciFunction("sram", PACKET_SRAM))
     elif npe.name == "npe-300":
         mb0.add(0, PciFunction("gt64120", GT64120, 0x03008005))
-        slot0 = PciBus("slot0", -1)
+        slot0_bus = PciBus("slot0", -1)
         b135, b246 = PciBus("pa135", -1), PciBus("pa246", -1)
-        mb0.add(1, PciBridge("slot0", DEC21150, slot0))
+        mb0.add(1, PciBridge("slot0", DEC21150, slot0_bus))
         mb0.add(2, PciBridge("pa135", DEC21150, b135))
         mb2.add(1, PciBridge("pa246", DEC21150, b246))
         bays(b135, 1, (1, 3, 5))
         bays(b246, 1, (2, 4, 6))
-        slot0.add(0, PciFunction("dec21140", DEC21140, 0x02000011))
-        slot0.hidden_io_bus = PciBus("io", -1)
-        slot0.hidden_io_bus.add(16, PciFunction("clpd6729", CLPD6729))
+        slot0(slot0_bus, 0)
+        slot0_bus.hidden_io_bus = PciBus("io", -1)
+        slot0_bus.hidden_io_bus.add(16, PciFunction("clpd6729", CLPD6729))
     else:
         mb0.add(0, PciFunction("gt64120", GT64120, 0x03008005))
-        slot0 = PciBus("slot0", -1)
-        mb0.add(1, PciBridge("slot0", DEC21050 if npe.name == "npe-400" else DEC21150, slot0))
+        slot0_bus = PciBus("slot0", -1)
+        mb0.add(1, PciBridge("slot0", DEC21050 if npe.name == "npe-400" else DEC21150, slot0_bus))
         bays(mb0, 7, (1, 3, 5))
         bays(mb2, 7, (2, 4, 6))
-        slot0.add(0, PciFunction("dec21140", DEC21140, 0x02000011))
-        slot0.hidden_io_bus = PciBus("io", -1)
-        slot0.hidden_io_bus.add(16, PciFunction("clpd6729", CLPD6729))
+        slot0(slot0_bus, 0)
+        slot0_bus.hidden_io_bus = PciBus("io", -1)
+        slot0_bus.hidden_io_bus.add(16, PciFunction("clpd6729", CLPD6729))
     return mb0, mb2
