@@ -607,9 +607,19 @@ class UnixNio(SocketNio):
         return nio
 
     def _make_socket(self) -> socket.socket:
-        try:    # a stale socket file from an earlier run is replaced; any other file is not
+        # A stale socket file from an earlier run is replaced; a live one (someone answers a
+        # connect) or any other kind of file is not.
+        try:
             if stat.S_ISSOCK(os.lstat(self.local_path).st_mode):
-                os.unlink(self.local_path)
+                probe = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+                try:
+                    probe.connect(self.local_path)
+                except ConnectionRefusedError:
+                    os.unlink(self.local_path)
+                else:
+                    raise NioError(f"'{self.local_path}' is in use")
+                finally:
+                    probe.close()
         except FileNotFoundError:
             pass
         except OSError as exc:
