@@ -203,8 +203,11 @@ def daemon_supports(option: str) -> bool:
     return option in out.stdout
 
 
-async def run_mode(mode: str, routers: int, window: float, settle: float, trips: int) -> dict:
+async def run_mode(mode: str, routers: int, window: float, settle: float, trips: int,
+                   idle_pc_value: int) -> dict:
     idle_pc, daemon_args = MODES[mode]
+    if idle_pc is not None:
+        idle_pc = idle_pc_value
     workdir = Path(tempfile.mkdtemp(prefix=f"pydynamips-idle-{mode}-"))
     image = workdir / "console.elf"
     shutil.copy(FIRMWARE, image)
@@ -270,10 +273,14 @@ def main() -> None:
                     help="seconds after the prompts before the window opens")
     ap.add_argument("--trips", type=int, default=3, help="console round trips per router")
     ap.add_argument("--modes", default=",".join(MODES))
+    ap.add_argument("--idle-pc", default=f"{IDLE_PC:#x}", type=lambda v: int(v, 0),
+                    help="the idle PC of the idle-PC modes (default 0x80008144, the top "
+                         "proposal of `vm get_idle_pc_prop` for console.elf)")
     args = ap.parse_args()
     modes = args.modes.split(",")
     can_disable = daemon_supports("--no-auto-idle")
-    print(f"{args.routers} routers of console.elf (64 MB RAM file), window {args.window:g} s, "
+    print(f"{args.routers} routers of console.elf (64 MB RAM file), idle PC {args.idle_pc:#x}, "
+          f"window {args.window:g} s, "
           f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}")
     results = []
     for mode in modes:
@@ -282,7 +289,8 @@ def main() -> None:
                   f"idle detection cannot be turned off)")
             continue
         print(f"mode {mode}:", flush=True)
-        r = asyncio.run(run_mode(mode, args.routers, args.window, args.settle, args.trips))
+        r = asyncio.run(run_mode(mode, args.routers, args.window, args.settle, args.trips,
+                                args.idle_pc))
         results.append(r)
         pr = r["per_router"]
         print(f"  CPU per router: median {statistics.median(pr):.2f}% of a core "
