@@ -64,3 +64,23 @@ def disasm_block(words, base: int = 0) -> str:
         pc = base + 4 * i
         out.append(f"{pc & _MASK64:016x}: {w & 0xFFFFFFFF:08x}  {disasm(w, pc)}")
     return "\n".join(out)
+
+
+def main(argv=None) -> None:
+    """``python -m cpu.disasm IMAGE [--base ADDR] [--count N]``: disassemble a raw big-endian
+    image (e.g. benchmarks/guest/bench.bin at 0x80008000)."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description="Disassemble a raw big-endian MIPS image.")
+    ap.add_argument("image")
+    ap.add_argument("--base", type=lambda v: int(v, 0), default=0xFFFFFFFF80008000)
+    ap.add_argument("--count", type=int, default=None)
+    a = ap.parse_args(argv)
+    data = open(a.image, "rb").read()
+    words = [int.from_bytes(data[i:i + 4], "big") for i in range(0, len(data) - 3, 4)]
+    base = a.base if a.base >> 32 else (a.base ^ 0x80000000) - 0x80000000 & _MASK64
+    print(disasm_block(words[:a.count], base))
+
+
+if __name__ == "__main__":
+    main()
