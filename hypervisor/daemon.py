@@ -71,8 +71,13 @@ class Hypervisor:
         for vm in self.registry.vms:
             await self.delete_vm(vm)
         reg = self.registry
+        # Switches and bridges first (they hold NIOs), then the NIOs and their sockets.
         for namespace in (reg.ethsws, reg.nio_bridges, reg.frsws, reg.atmsws,
                           reg.atm_bridges, reg.nios):
+            for obj in namespace:
+                close = getattr(obj, "close", None)
+                if close is not None:
+                    close()
             namespace.clear()
         self.log.info("hypervisor.reset")
 
