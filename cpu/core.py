@@ -55,8 +55,8 @@ Count reaches Compare; in host mode Count is a plain register and the caller rai
 after MTC0 and ERET, at timer events and every EVENT_CHUNK (65536) instructions; the last also
 picks up ctx[C_HALT_REQ] and IRQ lines written by another thread while the loop runs (nogil).
 
-Deviations from silicon, on purpose: no caches (CACHE is a privileged no-op), no watchpoint
-exceptions (WatchLo/WatchHi are plain registers), no FPU yet (COP1/COP1X/LWC1.. raise CpU when
+Deviations from silicon, on purpose: no caches (CACHE is a privileged no-op), Watch exceptions
+for data accesses only (R4000), no FPU yet (COP1/COP1X/LWC1.. raise CpU when
 CU1 is clear and Reserved Instruction when it is set), BC0x raises RI, DIV/DDIV by zero leave
 HI/LO unchanged (architecturally UNPREDICTABLE), LWL/LWR/LDL/LDR/SWL/SWR/SDL/SDR outside RAM raise
 a bus error (DBE), and 32-bit instructions on non-sign-extended operands (UNPREDICTABLE in
@@ -154,6 +154,7 @@ EXC_RI = 10
 EXC_CPU = 11
 EXC_OV = 12
 EXC_TR = 13
+EXC_WATCH = 23
 
 ST_IE = 1
 ST_EXL = 2
@@ -490,6 +491,18 @@ def data_slow(va, store, cp0, tlb, stlb, ctx, ramsize):
         return -1
     w = pa & WFLAG
     pa &= WFLAG - 1
+    wl = cp0[CP0_WATCHLO]
+    if wl & 3:
+        # Watch (R4000): a load (R bit 1) or store (W bit 0) to the watched physical
+        # doubleword, unless EXL/ERL. The watched page is never cached, so every access to
+        # it comes here.
+        wpa = ((cp0[CP0_WATCHHI] & 0xF) << 32) | (wl & 0xFFFFFFF8)
+        if ((pa >> 3) == (wpa >> 3) and (wl & (1 if store else 2)) != 0
+                and (cp0[CP0_STATUS] & (ST_EXL | ST_ERL)) == 0):
+            ctx[C_EXC_CODE] = EXC_WATCH
+            return -1
+        if (pa >> 12) == (wpa >> 12) and pa < ramsize:
+            return pa
     if pa < ramsize:  # RAM is a whole number of 4 KB pages
         vp = va >> 12
         i = vp & STLB_MASK
@@ -618,9 +631,12 @@ def cp0_write(cp0, ctx, stlb, r, v, icount):
         cp0[r] = (cp0[r] & ~7) | (v & 7)
     elif r == CP0_XCONTEXT:
         cp0[r] = (v & ~((1 << 33) - 1)) | (cp0[r] & ((1 << 33) - 1))
-    elif r == CP0_EPC or r == CP0_ERROREPC or r == CP0_WATCHLO or r == CP0_TAGLO or r == CP0_TAGHI:
+    elif r == CP0_WATCHLO or r == CP0_WATCHHI:
+        cp0[r] = (v & 0xFFFFFFFB) if r == CP0_WATCHLO else (v & 0xF)
+        stlb_flush(stlb, ctx)  # the watched page must not stay in the software TLB
+    elif r == CP0_EPC or r == CP0_ERROREPC or r == CP0_TAGLO or r == CP0_TAGHI:
         cp0[r] = v
-    elif r == CP0_LLADDR or r == CP0_WATCHHI:
+    elif r == CP0_LLADDR:
         cp0[r] = v & MASK32
     # Random, BadVAddr, PRId and unimplemented registers ignore writes
 

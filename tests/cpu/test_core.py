@@ -914,3 +914,24 @@ def test_ram_must_be_writeable_and_rom_is_copied_if_readonly():
         Cpu(np.zeros(5000, np.uint8))
     cpu = Cpu(np.zeros(8192, np.uint8), np.frombuffer(bytes(4096), np.uint8))
     assert cpu.rom.flags.writeable
+
+
+def test_watch_exception(m):
+    m.start("""
+        lui t1, 0x8010
+        sw t0, 8(t1)            # page cached in the software TLB before the watch is set
+        lui t2, 0x0010
+        ori t2, t2, 0x000d      # WatchLo: phys 0x100008, W
+        mtc0 t2, $18
+        mtc0 zero, $19
+        lw t3, 12(t1)           # a load: R is clear, no exception
+        sw t3, 16(t1)           # another doubleword: no exception
+        sw t3, 12(t1)           # watched doubleword, store: Watch
+    """)
+    assert m.run_to_vector() == VEC_GENERAL
+    assert m.exccode() == Exc.WATCH
+    assert m.epc() == CODE + 32
+    m2 = Machine()   # with EXL set the watch is inhibited
+    m2.start("lui t2, 0x0010\n ori t2, t2, 0xb\n mtc0 t2, $18\n lui t1, 0x8010\n"
+             " lw t0, 8(t1)\n end: nop", status=EXL)
+    assert m2.run_until([CODE + 20]) == ExitReason.BREAKPOINT
