@@ -571,8 +571,8 @@ class Dec21140:
         entries = set()
         for i in range(0, min(len(buf), 192) - 11, 12):
             e = buf[i:i + 12]
-            mac = bytes((e[0], e[1], e[4], e[5], e[8], e[9]))
-            entries.add(mac)
+            entries.add(bytes((e[0], e[1], e[4], e[5], e[8], e[9])))
+        for mac in sorted(entries - self.filter):
             if not mac[0] & 1:
                 log.debug("dec21140.unicast", nic=self.name, mac=mac.hex(":"))
         self.filter = entries
