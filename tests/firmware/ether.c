@@ -101,11 +101,13 @@ static void cfg_write(u32 bus, u32 dev, u32 reg, u32 v)
 }
 
 static u32 next_bus = 1;
-static int nic_bus = -1, nic_dev = -1;
+static int nic_bus = -1, nic_dev = -1, nic_depth = 99;
 
 /* Depth-first: a bridge gets the next bus number, subordinate 0xff while its side is
- * scanned, then the last number used. The first 21140 found is ours. */
-static void pci_scan(u32 bus)
+ * scanned, then the last number used. Ours is the 21140 nearest the root (the I/O card's:
+ * on bus 0 with a GT-64010, behind the first bridge with a GT-64120; port adapters sit
+ * deeper or later), the first found at that depth. */
+static void pci_scan(u32 bus, int depth)
 {
     u32 dev, id, cls, sec;
     for (dev = 0; dev < 32; dev++) {
@@ -116,11 +118,12 @@ static void pci_scan(u32 bus)
         if (cls == 0x0604) {
             sec = next_bus++;
             cfg_write(bus, dev, 0x18, bus | (sec << 8) | (0xffu << 16));
-            pci_scan(sec);
+            pci_scan(sec, depth + 1);
             cfg_write(bus, dev, 0x18, bus | (sec << 8) | ((next_bus - 1) << 16));
-        } else if (id == DEC21140_ID && nic_bus < 0) {
+        } else if (id == DEC21140_ID && depth < nic_depth) {
             nic_bus = (int)bus;
             nic_dev = (int)dev;
+            nic_depth = depth;
         }
     }
 }
@@ -603,7 +606,7 @@ static int nic_init(void)
     puts("pci: host bridge ");
     put_hex32(id);
     putc('\n');
-    pci_scan(0);
+    pci_scan(0, 0);
     if (nic_bus < 0) {
         putln("pci: no dec21140 found");
         return 0;
