@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ from . import control, ghost
 from .commands import CommandError
 from .console import ConsoleServer
 from .log import get_logger
+from .nio import NioError
 from .vm import GhostStatus, VirtualMachine, VmStatus
 
 if TYPE_CHECKING:
@@ -105,6 +107,7 @@ def prepare_start(vm: VirtualMachine, resolve, auto_idle: bool = True) -> dict:
         "conf_reg": s.conf_reg, "clock_divisor": s.clock_divisor, "idle_pc": s.idle_pc,
         "idle_max": s.idle_max, "idle_sleep_ms": s.idle_sleep_ms,
         "instance_id": vm.instance_id, "auto_idle": auto_idle,
+        "slots": {str(slot): b.card for (slot, sub), b in vm.slots.items() if sub == 0},
     }
 
 
@@ -136,6 +139,7 @@ class VmRun:
         self.stop_reason: str | None = None
         self._requests: dict[int, asyncio.Future] = {}
         self._next_id = 0
+        self.nios: dict[tuple[int, int], object] = {}   # (slot, port) -> NIO the worker owns
         self._eof = False
 
     async def launch(self, config: dict) -> None:
@@ -148,6 +152,47 @@ class VmRun:
         except asyncio.TimeoutError:
             await self.kill("no ready message from the worker")
             raise StartError(f"the worker did not start within {READY_TIMEOUT_S:.0f} s") from None
+        for (slot, sub), binding in self.vm.slots.items():
+            if sub == 0:
+                for port, name in binding.nios.items():
+                    self.attach_nio(slot, port, name)
+
+    # -- NIOs: the worker moves the frames of the VM's ports -----------------------------
+    def attach_nio(self, slot: int, port: int, name: str) -> None:
+        """Hand a NIO's socket to the worker (the daemon stops reading it meanwhile)."""
+        nio = self.hv.registry.nios.find(name)
+        if nio is None or (slot, port) in self.nios or self._eof:
+            return
+        sock = nio.detach()
+        if sock is None:
+            nio.attach()
+            self.log.warning("vm.nio_unsupported", nio=name, kind=nio.kind,
+                             reason="only socket NIOs (UDP, UNIX) reach a VM port so far")
+            return
+        try:
+            socket.send_fds(self.channel, [control.encode_json(
+                "nio_attach", slot=slot, port=port, spec=nio.spec())], [sock.fileno()])
+        except OSError as exc:
+            nio.attach()
+            self.log.warning("vm.nio_attach_failed", nio=name, error=str(exc))
+            return
+        self.nios[(slot, port)] = nio
+        self.log.info("vm.nio_attached", nio=name, slot=slot, port=port)
+
+    def detach_nio(self, slot: int, port: int) -> None:
+        """Take a port's NIO back from the worker."""
+        nio = self.nios.pop((slot, port), None)
+        if nio is None:
+            return
+        self.send("nio_detach", slot=slot, port=port)
+        self._give_back(nio)
+
+    def _give_back(self, nio) -> None:
+        if not nio.closed:
+            try:
+                nio.attach()
+            except (OSError, NioError) as exc:      # the port was taken meanwhile
+                self.log.warning("vm.nio_reattach_failed", nio=nio.name, error=str(exc))
 
     # -- channel --------------------------------------------------------------------------
     def send(self, op: str, **fields) -> None:
@@ -209,6 +254,8 @@ class VmRun:
             self.stop_reason = event["reason"]
             log = self.log.info if op == "stopped" else self.log.error
             log("vm.guest_" + op, reason=event["reason"])
+        elif op == "warning":
+            self.log.warning("vm.warning", reason=event["reason"])
         elif op == "breakpoint":
             self.vm.status = VmStatus.SUSPENDED
             self.log.info("vm.breakpoint", pc=f"0x{event['pc'] & 0xFFFFFFFFFFFFFFFF:016x}")
@@ -236,6 +283,9 @@ class VmRun:
     def _maybe_end(self) -> None:
         if self._eof and self.exit_event is not None and not self.ended.done():
             self.ended.set_result(self.exit_event)
+            for nio in self.nios.values():
+                self._give_back(nio)
+            self.nios.clear()
             self.vm.run_ended(self)
             self.log.info("worker.exit", pid=self.pid, cause=self.exit_event.get("cause"),
                           guest=self.stop_reason)

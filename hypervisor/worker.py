@@ -107,6 +107,41 @@ class GuestMemory:
                 pass
 
 
+class PortLink:
+    """A NIO socket handed over by the daemon (SCM_RIGHTS), wired to one NIC port.
+
+    Frames the guest sends go straight to the socket; datagrams read from it go into the
+    NIC's RX ring between run slices. The daemon never sees these frames.
+    """
+
+    DRAIN = 64                              # datagrams taken per wake-up
+
+    def __init__(self, slot: int, port: int, sock: socket.socket, nic) -> None:
+        self.slot, self.port, self.sock, self.nic = slot, port, sock, nic
+        sock.setblocking(False)
+        nic.on_transmit(self.transmit)
+
+    def transmit(self, frame: bytes) -> None:
+        try:
+            self.sock.send(frame)
+        except OSError:                     # peer not there yet, buffer full: a lost frame
+            pass
+
+    def drain(self) -> None:
+        for _ in range(self.DRAIN):
+            try:
+                frame = self.sock.recv(65535)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:                 # e.g. ECONNREFUSED from an earlier send
+                continue
+            self.nic.receive(frame)
+
+    def close(self) -> None:
+        self.nic.on_transmit(None)
+        self.sock.close()
+
+
 class Worker:
     def __init__(self, channel: socket.socket, config: dict) -> None:
         self.channel = channel
@@ -117,8 +152,22 @@ class Worker:
         self.idle_max = config["idle_max"]
         self.idle_sleep_s = config["idle_sleep_ms"] / 1000
         self.idle_hits = 0
+        self.links: dict[tuple[int, int], PortLink] = {}
         self.memory = GuestMemory(config["ram"], config["nvram"])
         self.machine = self._build_machine()
+
+    def _emulated_slots(self, cards: dict) -> dict[int, str]:
+        """The adapters the platform models; others are left out (the guest sees an empty
+        bay) with a warning, so a lab with, say, a serial PA still boots."""
+        from platforms.c7200.machine import CARDS
+        slots = {}
+        for slot, card in cards.items():
+            if card in CARDS and int(slot) in CARDS[card][0]:
+                slots[int(slot)] = card
+            else:
+                self.send("warning", reason=f"slot {slot}: {card} is not emulated yet; "
+                                            "the bay looks empty to the guest")
+        return slots
 
     def _build_machine(self):
         from platforms.c7200.machine import C7200Machine, MachineConfig
@@ -129,6 +178,7 @@ class Worker:
             mac=bytes.fromhex(c["mac"]), system_id=c["system_id"], conf_reg=c["conf_reg"],
             clock_divisor=c["clock_divisor"], idle_pc=c["idle_pc"],
             instance_id=c["instance_id"], auto_idle=c["auto_idle"],
+            slots=self._emulated_slots(c["slots"]),
             console_out=lambda data: self.send_data(control.KIND_CONSOLE, data),
             aux_out=lambda data: self.send_data(control.KIND_AUX, data))
         return C7200Machine(machine_config)
@@ -142,19 +192,24 @@ class Worker:
             self.channel.send(message)
 
     def serve(self, timeout: float | None) -> bool:
-        """Handle every waiting message (waiting up to `timeout` for the first one).
+        """Handle every waiting message and frame (waiting up to `timeout` for the first).
         False when the daemon is gone."""
         while True:
-            readable, _, _ = select.select([self.channel], [], [], timeout)
+            links = {link.sock: link for link in self.links.values()}
+            readable, _, _ = select.select([self.channel, *links], [], [], timeout)
             if not readable:
                 return True
-            message = self.channel.recv(control.MAX_MESSAGE)
-            if not message:
-                return False
-            self.handle(*control.decode(message))
+            for sock in readable:
+                if sock in links:
+                    links[sock].drain()
+            if self.channel in readable:
+                message, fds, _, _ = socket.recv_fds(self.channel, control.MAX_MESSAGE, 1)
+                if not message:
+                    return False
+                self.handle(*control.decode(message), fds=fds)
             timeout = 0
 
-    def handle(self, kind: bytes, payload) -> None:
+    def handle(self, kind: bytes, payload, fds: list[int] = ()) -> None:
         if kind == control.KIND_CONSOLE:
             self.machine.console_input(payload)
         elif kind == control.KIND_AUX:
@@ -167,10 +222,31 @@ class Worker:
                 self.suspended = True
             elif op == "resume":
                 self.suspended = False
+            elif op == "nio_attach":
+                self.attach_port(payload, fds)
+            elif op == "nio_detach":
+                link = self.links.pop((payload["slot"], payload["port"]), None)
+                if link is not None:
+                    link.close()
             elif op == "request" and payload["what"] == "idle_pc_prop":
                 self.sampler = IdlePcSampler(payload["id"])   # answered when sampling ends
             elif op == "request":
                 self.send("reply", id=payload["id"], **self.answer(payload))
+
+    def attach_port(self, payload: dict, fds: list[int]) -> None:
+        key = (payload["slot"], payload["port"])
+        sock = socket.socket(fileno=fds[0]) if fds else None
+        nic = getattr(self.machine, "nics", {}).get(key)
+        if sock is None or nic is None:
+            if sock is not None:
+                sock.close()
+            self.send("warning", reason=f"slot {key[0]} port {key[1]}: no Ethernet port there "
+                                        f"for NIO '{payload['spec']['name']}'")
+            return
+        old = self.links.pop(key, None)
+        if old is not None:
+            old.close()
+        self.links[key] = PortLink(key[0], key[1], sock, nic)
 
     def answer(self, request: dict) -> dict:
         what = request["what"]
@@ -244,6 +320,8 @@ class Worker:
         return min(result.sleep, IDLE_SLEEP_MAX_S)
 
     def close(self) -> None:
+        for link in self.links.values():
+            link.close()
         self.memory.close()
 
 

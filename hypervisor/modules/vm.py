@@ -415,25 +415,49 @@ async def slot_add_nio_binding(session, args):
 @module.command("slot_remove_nio_binding", 3, 3)
 async def slot_remove_nio_binding(session, args):
     vm = find_vm(session, args[0])
-    binding = vm.slots.get((atoi(args[1]), 0))
-    if binding is None or binding.nios.pop(atoi(args[2]), None) is None:
+    slot, port = atoi(args[1]), atoi(args[2])
+    binding = vm.slots.get((slot, 0))
+    if binding is None or port not in binding.nios:
         raise slot_error(vm, args[1], args[2], "remove NIO binding")
+    if vm.run is not None:
+        vm.run.detach_nio(slot, port)
+    del binding.nios[port]
 
 
-def running_slot_command(name: str, what: str, code: Status):
+def running_port(session, args, what: str):
+    """A bound port of a running VM (slot_enable_nio/slot_disable_nio)."""
+    vm = find_vm(session, args[0])
+    slot, port = atoi(args[1]), atoi(args[2])
+    binding = vm.slots.get((slot, 0))
+    if not vm.is_running or binding is None or port not in binding.nios:
+        raise slot_error(vm, args[1], args[2], what)
+    return vm, slot, port, binding.nios[port]
+
+
+@module.command("slot_enable_nio", 3, 3)
+async def slot_enable_nio(session, args):
+    vm, slot, port, nio = running_port(session, args, "enable NIO")
+    vm.run.attach_nio(slot, port, nio)
+
+
+@module.command("slot_disable_nio", 3, 3)
+async def slot_disable_nio(session, args):
+    vm, slot, port, _ = running_port(session, args, "disable NIO")
+    vm.run.detach_nio(slot, port)
+
+
+def oir_command(name: str, what: str, code: Status):
     @module.command(name, 3, 3)
     async def handler(session, args):
         vm = find_vm(session, args[0])
-        if vm.status not in (VmStatus.RUNNING, VmStatus.SUSPENDED):
+        if not vm.is_running:
             raise slot_error(vm, args[1], args[2], what, code)
-        raise not_implemented(f"'vm {name}'", code)
+        raise not_implemented(f"'vm {name}' (online insertion and removal)", code)
     handler.__name__ = name
 
 
-running_slot_command("slot_enable_nio", "enable NIO", Status.ERR_BINDING)
-running_slot_command("slot_disable_nio", "disable NIO", Status.ERR_BINDING)
-running_slot_command("slot_oir_start", "engage OIR", Status.ERR_START)
-running_slot_command("slot_oir_stop", "stop OIR", Status.ERR_STOP)
+oir_command("slot_oir_start", "engage OIR", Status.ERR_START)
+oir_command("slot_oir_stop", "stop OIR", Status.ERR_STOP)
 
 
 # -- listings --------------------------------------------------------------------------------
