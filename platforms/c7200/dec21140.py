@@ -7,7 +7,7 @@ Guest side
     * PCI configuration (``Dec21140Config``): 1011:0009, class/revision 0x02000011. Register
       0x14 (CBMA) places the CSR window at the physical address written (no size probing is
       needed, as IOS writes addresses directly; writing all ones reads back the size mask
-      and maps nothing). 0x10 (CBIO) is plain storage.
+      and maps nothing, writing 0 unmaps). 0x10 (CBIO) is plain storage.
     * CSRn at window offset n*8 (0x00..0x78), values as stored (no byte swap).
       CSR0 bus mode (descriptor skip length, bits 6..2, is honoured), CSR1 TX poll demand
       (processes the TX ring at once), CSR2 RX poll demand, CSR3/CSR4 list bases (a write
@@ -52,8 +52,10 @@ CSR5.RI and raises the interrupt, so a guest sleeping in its idle loop wakes at 
 ``run``. It returns False when the frame was not delivered: receiver stopped, filtered out,
 or no descriptor owned by the chip (then CSR5.RU is set and the missed-frame counter
 counts it; ``stats`` counts every case). Transmission is event-driven: a TX poll demand or
-starting the transmitter processes the ring at once and hands each frame to the callback.
-The link is up once a transmit callback is set (``set_link`` overrides).
+starting the transmitter processes the ring at once and hands each frame to the callback,
+which therefore runs inside ``machine.run`` (on the thread running the CPU) and must not
+block: queue or send without waiting. The link (MII BMSR) is up once a transmit callback is
+set (``set_link`` overrides); without a callback, transmitted frames are dropped and counted.
 """
 from __future__ import annotations
 
@@ -251,7 +253,8 @@ class Dec21140Config(PciFunction):
         super().write(reg, value)
         if reg == 0x14:
             value &= 0xFFFFFFFF
-            self.nic.map_csrs(None if value == 0xFFFFFFFF else value & ~(CSR_SIZE - 1))
+            base = value & ~(CSR_SIZE - 1)
+            self.nic.map_csrs(None if value == 0xFFFFFFFF or base == 0 else base)
 
 
 class Dec21140:
