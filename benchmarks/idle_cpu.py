@@ -289,8 +289,12 @@ def main() -> None:
                   f"idle detection cannot be turned off)")
             continue
         print(f"mode {mode}:", flush=True)
-        r = asyncio.run(run_mode(mode, args.routers, args.window, args.settle, args.trips,
-                                args.idle_pc))
+        try:
+            r = asyncio.run(run_mode(mode, args.routers, args.window, args.settle, args.trips,
+                                    args.idle_pc))
+        except Exception as exc:                      # noqa: BLE001 - report, go on
+            print(f"  mode {mode} failed: {exc!r}", flush=True)
+            continue
         results.append(r)
         pr = r["per_router"]
         print(f"  CPU per router: median {statistics.median(pr):.2f}% of a core "
