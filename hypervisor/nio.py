@@ -189,8 +189,12 @@ class Capture(PacketFilter):
             sec = int(now)
             size = len(frame)
             kept = min(size, PCAP_SNAPLEN)
-            f.write(struct.pack("<IIII", sec, int((now - sec) * 1e6), kept, size))
-            f.write(frame[:kept])
+            try:
+                f.write(struct.pack("<IIII", sec, int((now - sec) * 1e6), kept, size))
+                f.write(frame[:kept])
+            except OSError:           # disk full, file system gone: stop capturing, keep
+                self.close()          # forwarding
+                return True
             if self._flush_handle is None:
                 # A reader (Wireshark following the file) sees frames within 0.2 s, and a
                 # burst costs one flush instead of one write(2) per frame.
@@ -576,11 +580,12 @@ class UdpAutoNio(UdpNio):
 
     def _readable(self) -> None:
         if self.remote_sockaddr is None:      # not connected yet: nobody to hear from
-            try:
-                while True:
+            for _ in range(DRAIN_BATCH):
+                try:
                     self.sock.recv(MAX_DATAGRAM)
-            except OSError:
-                return
+                except OSError:
+                    return
+            return
         super()._readable()
 
     def _transmit(self, frame: bytes) -> bool:

@@ -88,13 +88,3 @@ async def udp_peers(client):
     yield make
     for peer in made:
         peer.close()
-
-
-@pytest.fixture(autouse=True)
-async def close_network_objects(server):
-    """Close what a test left (until `hypervisor reset` closes NIOs itself)."""
-    yield
-    reg = server.hypervisor.registry
-    for namespace in (reg.ethsws, reg.nio_bridges, reg.nios):
-        for obj in namespace:
-            obj.close()

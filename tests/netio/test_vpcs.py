@@ -15,8 +15,9 @@ import pytest
 from .conftest import free_udp_ports
 
 VPCS = shutil.which("vpcs")
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(VPCS is None, reason="Debian's vpcs is not installed "
-                                                      "(apt-get install vpcs)")]
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(VPCS is None,
+                                 reason="Debian's vpcs is not installed (apt-get install vpcs)")]
 PROMPT = b"VPCS> "
 
 
