@@ -264,3 +264,27 @@ async def test_nio_bridge_is_a_hub(client, udp_peers):
     assert await client.send("nio_bridge rename HUB hub") == ["NIO bridge 'HUB' renamed to 'hub'"]
     assert await client.send("nio_bridge delete hub") == ["NIO bridge 'hub' deleted"]
     assert await client.send("nio delete h1") == ["NIO 'h1' deleted"]
+
+
+async def test_config_commands_replay(server, client, udp_peers, tmp_path):
+    """What the objects give `hypervisor save_config` recreates them on a fresh registry."""
+    await switch_with(client, udp_peers, "p1", "p2", "p3")
+    await client.send("ethsw set_dot1q_port SW1 p2 5")
+    await client.send("ethsw set_qinq_port SW1 p3 100 0x88a8")
+    await client.send("nio create_null z")
+    await client.send(f'nio create_unix u "{tmp_path / "u.sock"}" "{tmp_path / "v.sock"}"')
+    await client.send("nio_bridge create B")
+    await client.send("nio_bridge add_nio B z")
+    reg = server.hypervisor.registry
+    lines = [line for kind in (reg.nios, reg.ethsws, reg.nio_bridges)
+             for obj in kind for line in obj.config_commands()]
+    before = [await client.send(c) for c in ("nio list", "ethsw list", "nio_bridge list")]
+    assert await client.send("hypervisor reset") == ["OK"]
+    for line in lines:
+        await client.send(line)
+    after = [await client.send(c) for c in ("nio list", "ethsw list", "nio_bridge list")]
+    assert after == before
+    switch = reg.ethsws.get("SW1")
+    assert [(p.nio.name, p.mode, p.vlan, p.ethertype) for p in switch.ports.values()] == [
+        ("p1", "access", 1, 0x8100), ("p2", "dot1q", 5, 0x8100), ("p3", "qinq", 100, 0x88A8)]
+    assert [n.name for n in reg.nio_bridges.get("B").ports] == ["z"]
