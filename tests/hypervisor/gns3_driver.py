@@ -208,6 +208,91 @@ async def launch(path: str, workdir: str) -> dict[str, object]:
     return out
 
 
+async def read_console_until(port: int, marker: bytes, send: bytes = b"",
+                             timeout: float = 60) -> bytes:
+    """A telnet-like console client (standard library only): what arrives up to `marker`."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        if send:
+            writer.write(send)
+            await writer.drain()
+        data = b""
+        while marker not in data:
+            chunk = await asyncio.wait_for(reader.read(4096), timeout)
+            if not chunk:
+                break
+            data += chunk
+        return data
+    finally:
+        writer.close()
+
+
+async def run_router(host: str, port: int, workdir: str, image: str) -> dict[str, object]:
+    """GNS3's node start with ghost IOS (PROTOCOL.md §5), a console, suspend, stop."""
+    project_dir = os.path.join(workdir, "project-files", "dynamips")
+    node_dir = os.path.join(project_dir, NODE_UUID)
+    os.makedirs(os.path.join(node_dir, "configs"), exist_ok=True)
+    with open(os.path.join(node_dir, "configs", "i1_startup-config.cfg"), "w") as f:
+        f.write("hostname R1\n!\nend\n")
+    hv = DynamipsHypervisor(project_dir, host, port, timeout=30.0)
+    await hv.connect(timeout=20)
+    rec = Recorder(hv)
+    out = rec.results
+    await rec.send(None, f'hypervisor working_dir "{node_dir}"')
+    # Router.create
+    await rec.send(None, 'vm create "R1" 1 c7200')
+    console = 2000 + os.getpid() % 20000
+    await rec.send(None, f'vm set_con_tcp_port "R1" {console}')
+    await rec.send(None, 'vm slot_add_binding "R1" 0 0 C7200-IO-FE')
+    await rec.send(None, f'vm set_ios "R1" "{image}"')
+    await rec.send(None, 'vm set_ram "R1" 64')
+    # ghost IOS: a throw-away VM named Ghost, instance 0, generates the file
+    ghost = os.path.basename(image).replace("\\", "-").replace("/", "-") + "-64.ghost"
+    ghost_path = os.path.join(project_dir, ghost)
+    await rec.send(None, 'vm create "Ghost" 0 c7200')
+    await rec.send(None, f'vm set_ios "Ghost" "{image}"')
+    await rec.send(None, 'vm set_ghost_status "Ghost" 1')
+    await rec.send(None, f'vm set_ghost_file "Ghost" "{ghost_path}"')
+    await rec.send(None, 'vm set_ram "Ghost" 64')
+    await rec.send(None, 'vm get_status "Ghost"')
+    await rec.send(None, 'vm set_config "Ghost" "configs/i0_startup-config.cfg" ""')
+    await rec.send("ghost_start", 'vm start "Ghost"')
+    await rec.send("ghost_status", 'vm get_status "Ghost"')
+    await rec.send(None, 'vm stop "Ghost"')
+    await rec.expect_error("ghost_extract", 'vm extract_config "Ghost"')
+    await rec.send(None, 'vm clean_delete "Ghost"')
+    out["ghost_size"] = os.path.getsize(ghost_path)
+    await rec.send(None, 'vm set_ghost_status "R1" 2')
+    await rec.send(None, f'vm set_ghost_file "R1" "{ghost_path}"')
+    # Router.start
+    await rec.send("status_before", 'vm get_status "R1"')
+    await rec.send(None, 'vm set_config "R1" "configs/i1_startup-config.cfg"')
+    await rec.send("start", 'vm start "R1"')
+    await rec.send("status_running", 'vm get_status "R1"')
+    out["console_boot"] = (await read_console_until(console, b"router> ")).decode(
+        "latin-1")
+    out["console_version"] = (await read_console_until(
+        console, b"PRId", send=b"version\r\n")).decode("latin-1")
+    # idle-PC the way GNS3's auto-idlepc does it
+    out["idle_pc_prop"] = await hv.send('vm get_idle_pc_prop "R1" 0')
+    await rec.send(None, f'vm set_idle_pc_online "R1" 0 {out["idle_pc_prop"][0].split()[0]}')
+    out["cpu_usage"] = await hv.send('vm cpu_usage "R1" 0')
+    await rec.send("suspend", 'vm suspend "R1"')
+    await rec.send("status_suspended", 'vm get_status "R1"')
+    await rec.send("resume", 'vm resume "R1"')
+    # Router.stop: get_status, stop, extract_config
+    await rec.send(None, 'vm get_status "R1"')
+    await rec.send("stop", 'vm stop "R1"')
+    await rec.send("status_stopped", 'vm get_status "R1"')
+    await rec.send("extract", 'vm extract_config "R1"')
+    await rec.send(None, 'vm delete "R1"')
+    await rec.send("hypervisor_stop", "hypervisor stop")
+    await hv._writer.drain()
+    hv._writer.close()
+    hv._reader = hv._writer = None
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
@@ -216,9 +301,13 @@ def main() -> int:
     mode.add_argument("--port", type=int, help="drive a daemon already listening here")
     mode.add_argument("--launch", metavar="PATH",
                       help="start PATH as GNS3's Hypervisor class does, then stop it")
+    parser.add_argument("--run-image", metavar="ELF",
+                        help="with --port: run a router from ELF (ghost, console, stop)")
     args = parser.parse_args()
     if args.launch:
         job = launch(args.launch, args.workdir)
+    elif args.run_image:
+        job = run_router(args.host, args.port, args.workdir, args.run_image)
     else:
         job = drive(args.host, args.port, args.workdir)
     try:

@@ -277,3 +277,43 @@ def test_builtin_slot0_adapters_and_wics(session_result):
     assert out["bindings_c2600"][0] == "0/0: CISCO2600-MB-2FE"
     assert out["bindings_c1700"][0] == "0/0: C1700-MB-1ETH"
     assert out["bindings_c3600"] == ["0/0: Leopard-2FE"]
+
+
+def test_gns3_runs_a_router_with_ghost_ios(gns3_python, tmp_path):
+    """GNS3's start flow with ghost IOS on our console firmware: the ghost VM ends in status
+    1, the router boots from the ghost, answers on its console, suspends, stops, and its
+    startup-config comes back from NVRAM through `vm extract_config`."""
+    import base64
+    image = Path(__file__).resolve().parents[1] / "firmware" / "console.elf"
+    workdir = tmp_path / "GNS3 projects" / "run"
+    dynamips_dir = workdir / "project-files" / "dynamips"
+    dynamips_dir.mkdir(parents=True)
+    stdout_file = dynamips_dir / "dynamips_i1_stdout.txt"
+    with open(stdout_file, "w") as out:
+        daemon = subprocess.Popen([str(_pydynamips()), "-N1", "-l", "dynamips_i1_log.txt",
+                                   "-H", "127.0.0.1:0"], cwd=dynamips_dir, stdout=out,
+                                  stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        port = _wait_ready(daemon, stdout_file)
+        drv = _run([str(gns3_python), str(DRIVER), "--port", str(port), "--workdir",
+                    str(workdir), "--run-image", str(image)], timeout=180)
+        assert drv.returncode == 0, drv.stderr[-4000:]
+        out = json.loads(drv.stdout.strip().splitlines()[-1])
+        assert daemon.wait(timeout=20) == 0
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait(timeout=10)
+    assert out["ghost_status"] == ["1"] and out["ghost_size"] == 64 << 20
+    assert "error" in out["ghost_extract"]                 # GNS3 ignores this one
+    assert out["status_before"] == ["0"] and out["status_running"] == ["2"]
+    assert "VM 'R1' started" in out["start"]
+    assert "bigdata 25165824 bytes" in out["console_boot"]
+    assert "PRId 0x00002721" in out["console_version"]
+    assert out["idle_pc_prop"][0].startswith("0x8000")
+    assert out["cpu_usage"][0].isdigit()
+    assert out["status_suspended"] == ["3"]
+    assert out["stop"] == ["VM 'R1' stopped"] and out["status_stopped"] == ["0"]
+    # GNS3 parses extract_config with rsplit(" ", 2) and strips the quotes
+    _, startup, _ = out["extract"][0].rsplit(" ", 2)
+    assert base64.b64decode(startup.strip("'")) == b"hostname R1\n!\nend\n"
