@@ -9,7 +9,7 @@ State (flat numpy arrays, so a native tier-2 translation can take them as pointe
 --------------------------------------------------------------------------------
 ``regs``  int64[NREGS]: GPR 0..31, HI, LO, PC (next instruction to execute), NPC (the one after
           it: PC+4 or a branch target), DELAY (1 when the instruction at PC sits in a branch delay
-          slot), ICOUNT (instructions executed since reset), LLBIT.
+          slot), ICOUNT (instructions executed since reset), LLBIT, FPR0..31 (bit patterns), FCSR.
 ``cp0``   int64[32]: CP0 registers by number (select 0). 32-bit registers are kept zero-extended
           and sign-extended when read; Count and Random are computed on read.
 ``tlb``   int64[64*4]: per entry PageMask, EntryHi (VPN2|R|ASID, G kept in bit 12), EntryLo0, EntryLo1.
@@ -56,8 +56,11 @@ after MTC0 and ERET, at timer events and every EVENT_CHUNK (65536) instructions;
 picks up ctx[C_HALT_REQ] and IRQ lines written by another thread while the loop runs (nogil).
 
 Deviations from silicon, on purpose: no caches (CACHE is a privileged no-op), Watch exceptions
-for data accesses only (R4000), no FPU yet (COP1/COP1X/LWC1.. raise CpU when
-CU1 is clear and Reserved Instruction when it is set), BC0x raises RI, DIV/DDIV by zero leave
+for data accesses only (R4000), an FPU without a datapath (with CU1 set: the register file
+under FR=0/1, MFC1/MTC1/DMFC1/DMTC1/CFC1/CTC1, LWC1/LDC1/SWC1/SDC1 and the indexed COP1X forms,
+BC1F/BC1T(L), MOVF/MOVT and FCSR work; arithmetic, conversions and compares raise FPE with
+FCSR Cause.E, the R4000 FPU's Unimplemented Operation; with CU1 clear all of it raises CpU),
+BC0x raises RI, DIV/DDIV by zero leave
 HI/LO unchanged (architecturally UNPREDICTABLE), LWL/LWR/LDL/LDR/SWL/SWR/SDL/SDR outside RAM raise
 a bus error (DBE), and 32-bit instructions on non-sign-extended operands (UNPREDICTABLE in
 MIPS64) use the low word, as the R4000 does. The TLB refill vector is chosen R4000-style: the
@@ -75,7 +78,10 @@ R_NPC = 35
 R_DELAY = 36
 R_ICOUNT = 37
 R_LLBIT = 38
-NREGS = 40
+R_FPR = 40  # 32 FPRs as int64 bit patterns (FR=0: the 32-bit register k is the low/high half
+#             of slot k & ~1, odd k the high half)
+R_FCSR = 72  # FCR31
+NREGS = 80
 
 CP0_INDEX = 0
 CP0_RANDOM = 1
@@ -154,6 +160,7 @@ EXC_RI = 10
 EXC_CPU = 11
 EXC_OV = 12
 EXC_TR = 13
+EXC_FPE = 15
 EXC_WATCH = 23
 
 ST_IE = 1
@@ -168,6 +175,9 @@ ST_TS = 0x200000
 ST_CU0 = 0x10000000
 ST_CU1 = 0x20000000
 ST_CU2 = 0x40000000
+ST_FR = 0x04000000
+FCSR_MASK = 0xFF83FFFF  # FCC7..1, FS, FCC0, Cause, Enables, Flags, RM
+FCSR_E = 1 << 17  # Cause.E: unimplemented operation
 CAUSE_BD = 0x80000000
 CAUSE_IV = 0x800000
 CAUSE_IP7 = 0x8000
@@ -701,6 +711,121 @@ def rom_load(op, rom, h):
     return sext32(rd32(rom, h))
 
 
+# ---------------------------------------------------------------- FPU registers (no arithmetic)
+@njit(cache=True, nogil=True)
+def fpr_get32(r, st, k):
+    if st & ST_FR:
+        return sext32(r[R_FPR + k])
+    v = r[R_FPR + (k & 30)]
+    return sext32(v >> 32) if k & 1 else sext32(v)
+
+
+@njit(cache=True, nogil=True)
+def fpr_set32(r, st, k, v):
+    v &= MASK32
+    if st & ST_FR:
+        r[R_FPR + k] = (r[R_FPR + k] & ~MASK32) | v
+    elif k & 1:
+        r[R_FPR + (k & 30)] = (r[R_FPR + (k & 30)] & MASK32) | (v << 32)
+    else:
+        r[R_FPR + k] = (r[R_FPR + k] & ~MASK32) | v
+
+
+@njit(cache=True, nogil=True)
+def fpr_slot64(st, k):
+    """64-bit access to FPR k: with FR=0 an odd k is UNPREDICTABLE; the pair's even slot."""
+    return R_FPR + (k if st & ST_FR else k & 30)
+
+
+@njit(cache=True, nogil=True)
+def fp_unimplemented(r):
+    """An FP arithmetic/conversion/compare operation: no FPU datapath yet, so raise the FPU's
+    Unimplemented Operation exception (FCSR Cause.E, ExcCode FPE), as the R4000 FPU does for
+    operations it leaves to software."""
+    r[R_FCSR] = (r[R_FCSR] & ~0x3F000) | FCSR_E
+    return EXC_FPE
+
+
+@njit(cache=True, nogil=True)
+def cop1(r, cp0, insn, ok64):
+    """COP1 moves and control (CU1 usable); returns an ExcCode or 0. BC1x is in the loop."""
+    st = cp0[CP0_STATUS]
+    rs = (insn >> 21) & 31
+    rt = (insn >> 16) & 31
+    fs = (insn >> 11) & 31
+    if rs == 0:  # MFC1
+        r[rt] = fpr_get32(r, st, fs)
+    elif rs == 1:  # DMFC1
+        if not ok64:
+            return EXC_RI
+        r[rt] = r[fpr_slot64(st, fs)]
+    elif rs == 2:  # CFC1
+        if fs == 0:
+            r[rt] = cp0[CP0_PRID] & 0xFF00  # FIR: implementation as the CPU's, revision 0
+        elif fs == 31:
+            r[rt] = sext32(r[R_FCSR])
+        else:
+            r[rt] = 0
+    elif rs == 4:  # MTC1
+        fpr_set32(r, st, fs, r[rt])
+    elif rs == 5:  # DMTC1
+        if not ok64:
+            return EXC_RI
+        r[fpr_slot64(st, fs)] = r[rt]
+    elif rs == 6:  # CTC1
+        if fs == 31:
+            v = r[rt] & FCSR_MASK
+            r[R_FCSR] = v
+            # a Cause bit whose Enable is set (or E) traps at once
+            if (v >> 12) & (((v >> 7) & 0x1F) | 0x20):
+                return EXC_FPE
+    elif rs >= 16:  # S D W L (and reserved) formats
+        return fp_unimplemented(r)
+    else:
+        return EXC_RI
+    return 0
+
+
+@njit(cache=True, nogil=True)
+def fp_mem(kind, va, ft, r, cp0, tlb, stlb, ctx, ram, rom):
+    """LWC1 (0) LDC1 (1) SWC1 (2) SDC1 (3) and the indexed COP1X forms; returns an ExcCode or
+    0. Off RAM and ROM they raise a bus error (DBE)."""
+    store = kind >= 2
+    wide = kind & 1
+    if va & (7 if wide else 3):
+        cp0[CP0_BADVADDR] = va
+        return EXC_ADES if store else EXC_ADEL
+    st = cp0[CP0_STATUS]
+    vp = va >> 12
+    i = vp & STLB_MASK
+    tag = stlb[STLB_W + i] if store else stlb[i]
+    if tag == vp:
+        h = add64(va, stlb[STLB_OFF + i])
+        m = 0
+    else:
+        h = data_slow(va, store, cp0, tlb, stlb, ctx, ram.shape[0])
+        m = 0
+        if h == -1:
+            e = ctx[C_EXC_CODE]
+            ctx[C_EXC_REFILL] = e >> 5
+            return e & 31
+        if h == -2:
+            pa = ctx[C_EXIT_ADDR]
+            if store or pa < ROM_BASE or pa + 8 > ROM_BASE + rom.shape[0]:
+                return EXC_DBE
+            h = pa - ROM_BASE
+            m = 1
+    if kind == 0:
+        fpr_set32(r, st, ft, rd32(rom, h) if m else rd32(ram, h))
+    elif kind == 1:
+        r[fpr_slot64(st, ft)] = rd64(rom, h) if m else rd64(ram, h)
+    elif kind == 2:
+        wr32(ram, h, fpr_get32(r, st, ft))
+    else:
+        wr64(ram, h, r[fpr_slot64(st, ft)])
+    return 0
+
+
 # ---------------------------------------------------------------- the loop
 @njit(cache=True, nogil=True)
 def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
@@ -1014,9 +1139,14 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
                 exc = EXC_BP
             elif f == 0x0F:  # SYNC
                 pass
-            elif f == 0x01:  # MOVF/MOVT (FPU condition moves)
-                exc = EXC_CPU if (cp0[CP0_STATUS] & ST_CU1) == 0 else EXC_RI
-                ctx[C_EXC_CE] = 1
+            elif f == 0x01:  # MOVF/MOVT (on an FPU condition code)
+                if (cp0[CP0_STATUS] & ST_CU1) == 0:
+                    exc = EXC_CPU
+                    ctx[C_EXC_CE] = 1
+                else:
+                    cc = rt >> 2
+                    if ((r[R_FCSR] >> (23 if cc == 0 else 24 + cc)) & 1) == (rt & 1):
+                        r[rd] = r[rs]
             else:
                 exc = EXC_RI
         elif op >= 0x20:
@@ -1044,13 +1174,15 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
                 elif op == 0x3B:  # (SWC3)
                     exc = EXC_RI
                 else:  # LWC1 LWC2 LDC1 LDC2 SWC1 SWC2 SDC1 SDC2
-                    cu = (op & 3) if (op & 3) != 0 else 2
-                    if op == 0x35 or op == 0x3D:
-                        cu = 1
-                    elif op == 0x36 or op == 0x3E:
-                        cu = 2
-                    ctx[C_EXC_CE] = cu
-                    exc = EXC_CPU if (cp0[CP0_STATUS] & (ST_CU0 << cu)) == 0 else EXC_RI
+                    cu = 1 if (op & 3) == 1 else 2
+                    if (cp0[CP0_STATUS] & (ST_CU0 << cu)) == 0:
+                        ctx[C_EXC_CE] = cu
+                        exc = EXC_CPU
+                    elif cu == 2:
+                        exc = EXC_RI  # no coprocessor 2
+                    else:  # LWC1 0x31, LDC1 0x35, SWC1 0x39, SDC1 0x3d
+                        exc = fp_mem(((op >> 2) & 1) | ((op >> 2) & 2), va, rt, r, cp0, tlb,
+                                     stlb, ctx, ram, rom)
             elif am == 7 and not ok64:
                 exc = EXC_RI
             elif (op == 0x2C or op == 0x2D or op == 0x27) and not ok64:  # SDL SDR LWU
@@ -1363,9 +1495,34 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
                     exc = EXC_RI
             else:
                 exc = EXC_RI
-        elif op == 0x11 or op == 0x13:  # COP1 COP1X
-            ctx[C_EXC_CE] = 1
-            exc = EXC_CPU if (cp0[CP0_STATUS] & ST_CU1) == 0 else EXC_RI
+        elif op == 0x11 or op == 0x13:
+            # ======== COP1 COP1X (register file, moves, loads/stores, BC1; no arithmetic)
+            if (cp0[CP0_STATUS] & ST_CU1) == 0:
+                exc = EXC_CPU
+                ctx[C_EXC_CE] = 1
+            elif op == 0x11 and rs == 8:  # BC1F BC1T BC1FL BC1TL
+                cc = rt >> 2
+                t = ((r[R_FCSR] >> (23 if cc == 0 else 24 + cc)) & 1) == (rt & 1)
+                if t:
+                    npc = add64(pc, imm << 2)
+                    delay = 1
+                elif rt & 2:
+                    pc = npc
+                    npc = pc + 4
+                else:
+                    delay = 1
+            elif op == 0x11:
+                exc = cop1(r, cp0, insn, ok64)
+            else:
+                f = insn & 63
+                if f == 0 or f == 1:  # LWXC1 LDXC1
+                    exc = fp_mem(f, add64(r[rs], r[rt]), (insn >> 6) & 31, r, cp0, tlb, stlb,
+                                 ctx, ram, rom)
+                elif f == 8 or f == 9:  # SWXC1 SDXC1
+                    exc = fp_mem(f - 6, add64(r[rs], r[rt]), (insn >> 11) & 31, r, cp0, tlb,
+                                 stlb, ctx, ram, rom)
+                elif f != 0x0F:  # PREFX is a no-op; MADD.fmt & co. are arithmetic
+                    exc = fp_unimplemented(r)
         elif op == 0x12:  # COP2
             ctx[C_EXC_CE] = 2
             exc = EXC_CPU if (cp0[CP0_STATUS] & ST_CU2) == 0 else EXC_RI

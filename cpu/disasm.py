@@ -54,6 +54,20 @@ def disasm(word: int, pc: int = 0) -> str:
             code = (word >> 6) & 0xFFFFF
             if code:
                 ops.append(f"0x{code:x}")
+        elif kind == "fs":
+            ops.append(f"$f{rd}")
+        elif kind == "ft":
+            ops.append(f"$f{rt}")
+        elif kind == "fd":
+            ops.append(f"$f{sa}")
+        elif kind == "cc":
+            ops.append(f"$fcc{rt >> 2}")
+        elif kind == "xmem":
+            ops.append(f"{GPR_NAMES[rt]}({GPR_NAMES[rs]})")
+        elif kind == "hintx":
+            ops.append(str(sa))
+        elif kind == "cofun":
+            ops.append(f"0x{word & ~row.mask & 0x3FFFFFF:x}")
     return f"{row.name} {','.join(ops)}" if ops else row.name
 
 

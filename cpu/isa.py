@@ -51,6 +51,18 @@ def _CO(name, funct):  # COP0 CO functions
     return Insn(name, 0x42000000 | funct, 0xFE00003F, ())
 
 
+def _C1(name, rs, fmt):  # COP1 moves
+    return Insn(name, (0x11 << 26) | (rs << 21), 0xFFE00000, _f(fmt))
+
+
+def _BC1(name, ndtf):  # BC1F BC1T BC1FL BC1TL (condition code in rt[4:2])
+    return Insn(name, (0x11 << 26) | (8 << 21) | (ndtf << 16), 0xFFE30000, ("cc", "off"))
+
+
+def _X1(name, funct, fmt):  # COP1X indexed loads/stores
+    return Insn(name, (0x13 << 26) | funct, 0xFC00003F, _f(fmt))
+
+
 TABLE: tuple[Insn, ...] = (
     # SPECIAL
     _S("sll", 0x00, "rd,rt,sa"), _S("srl", 0x02, "rd,rt,sa"), _S("sra", 0x03, "rd,rt,sa"),
@@ -108,17 +120,36 @@ TABLE: tuple[Insn, ...] = (
     _C0("mtc0", 0x04, "rt,cp0"), _C0("dmtc0", 0x05, "rt,cp0"),
     _CO("tlbr", 0x01), _CO("tlbwi", 0x02), _CO("tlbwr", 0x06), _CO("tlbp", 0x08),
     _CO("eret", 0x18), _CO("wait", 0x20),
+    # COP1: the register file, moves, loads/stores and BC1 (FP arithmetic: see "cop1" below)
+    Insn("movf", 0x01, 0xFC01003F, ("rd", "rs", "cc")), Insn("movt", 0x00010001, 0xFC01003F,
+                                                           ("rd", "rs", "cc")),
+    _C1("mfc1", 0, "rt,fs"), _C1("dmfc1", 1, "rt,fs"), _C1("cfc1", 2, "rt,cp0"),
+    _C1("mtc1", 4, "rt,fs"), _C1("dmtc1", 5, "rt,fs"), _C1("ctc1", 6, "rt,cp0"),
+    _BC1("bc1f", 0), _BC1("bc1t", 1), _BC1("bc1fl", 2), _BC1("bc1tl", 3),
+    _P("lwc1", 0x31, "ft,mem"), _P("ldc1", 0x35, "ft,mem"), _P("swc1", 0x39, "ft,mem"),
+    _P("sdc1", 0x3D, "ft,mem"),
+    _X1("lwxc1", 0x00, "fd,xmem"), _X1("ldxc1", 0x01, "fd,xmem"), _X1("swxc1", 0x08, "fs,xmem"),
+    _X1("sdxc1", 0x09, "fs,xmem"), _X1("prefx", 0x0F, "hintx,xmem"),
+    # catch-alls, after the rows they contain: FP arithmetic, conversions, compares and the
+    # COP1X multiply-adds are decoded (no Reserved Instruction) but not implemented: they raise
+    # the FPU's Unimplemented Operation exception (FPE, FCSR Cause.E)
+    Insn("cop1", 0x46000000, 0xFE000000, ("cofun",)),
+    Insn("cop1x", 0x13 << 26, 0xFC000000, ("cofun",)),
 )
+
+#: rows that stand for a whole encoding space (not one instruction)
+CATCH_ALL = frozenset({"cop1", "cop1x"})
 
 BY_NAME: dict[str, Insn] = {i.name: i for i in TABLE}
 
 #: instructions that are legal only with 64-bit operations enabled (kernel, or SX/UX set)
 OPS64 = frozenset("""dsllv dsrlv dsrav dmult dmultu ddiv ddivu dadd daddu dsub dsubu dsll dsrl
-dsra dsll32 dsrl32 dsra32 daddi daddiu ldl ldr sdl sdr lld ld scd sd lwu dmfc0 dmtc0""".split())
+dsra dsll32 dsrl32 dsra32 daddi daddiu ldl ldr sdl sdr lld ld scd sd lwu dmfc0 dmtc0 dmfc1
+dmtc1""".split())
 
 #: branches and jumps (they have a delay slot); the *l forms nullify it when not taken
 BRANCHES = frozenset("""j jal jr jalr beq bne blez bgtz beql bnel blezl bgtzl bltz bgez bltzl bgezl
-bltzal bgezal bltzall bgezall""".split())
+bltzal bgezal bltzall bgezall bc1f bc1t bc1fl bc1tl""".split())
 
 GPR_NAMES = ("zero", "at", "v0", "v1", "a0", "a1", "a2", "a3",
              "t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7",
@@ -176,6 +207,7 @@ def encode(name: str, **f) -> int:
     w |= f.get("imm", 0) & 0xFFFF
     w |= f.get("target", 0) & 0x3FFFFFF
     w |= (f.get("code", 0) & 0xFFFFF) << 6
+    w |= f.get("cofun", 0) & ~row.mask & 0x3FFFFFF
     return w
 
 
@@ -202,6 +234,10 @@ def assemble_one(text: str, pc: int = 0, labels: dict | None = None) -> int:
         raise AsmError(f"unknown mnemonic {name!r}")
     row = BY_NAME[name]
     fmt = row.fmt
+    if name in ("movf", "movt") and len(ops) == 2:
+        ops = ops + ["0"]
+    if name.startswith("bc1") and len(ops) == 1:
+        ops = ["0"] + ops
     if name == "jalr" and len(ops) == 1:
         ops = ["ra"] + ops
     if fmt == ("code",) and not ops:
@@ -239,7 +275,28 @@ def assemble_one(text: str, pc: int = 0, labels: dict | None = None) -> int:
             f["rd"] = _num(tok.lstrip("$"))
         elif kind == "code":
             f["code"] = _num(tok)
+        elif kind in ("fs", "ft", "fd"):
+            f[{"fs": "rd", "ft": "rt", "fd": "sa"}[kind]] = _fpr(tok)
+        elif kind == "cc":
+            f["rt"] = f.get("rt", 0) | (_num(tok.lstrip("$").replace("fcc", "")) << 2)
+        elif kind == "xmem":
+            m = _MEM.match(tok)
+            if not m:
+                raise AsmError(f"bad indexed operand {tok!r}")
+            f["rt"] = _reg(m.group(1))
+            f["rs"] = _reg(m.group(2))
+        elif kind == "hintx":
+            f["sa"] = _num(tok)
+        elif kind == "cofun":
+            f["cofun"] = _num(tok)
     return encode(name, **f)
+
+
+def _fpr(tok: str) -> int:
+    t = tok.strip().lstrip("$").lower()
+    if t.startswith("f") and t[1:].isdigit() and int(t[1:]) < 32:
+        return int(t[1:])
+    raise AsmError(f"bad FP register {tok!r}")
 
 
 def assemble(source: str, base: int = 0) -> list[int]:

@@ -56,6 +56,7 @@ class Exc(enum.IntEnum):
     CPU = 11
     OV = 12
     TR = 13
+    FPE = 15
     WATCH = 23
 
 

@@ -935,3 +935,110 @@ def test_watch_exception(m):
     m2.start("lui t2, 0x0010\n ori t2, t2, 0xb\n mtc0 t2, $18\n lui t1, 0x8010\n"
              " lw t0, 8(t1)\n end: nop", status=EXL)
     assert m2.run_until([CODE + 20]) == ExitReason.BREAKPOINT
+
+
+# ------------------------------------------------------------------ FPU register file (no arithmetic)
+FR = core.ST_FR
+
+
+def fpr(m, k):
+    return int(m.cpu.regs[core.R_FPR + k]) & M64
+
+
+def test_fpu_moves_fr1(m):
+    m.start("""
+        lui t0, 0x1234
+        ori t0, t0, 0x5678
+        daddiu t1, zero, -2
+        dmtc1 t1, $f5
+        mtc1 t0, $f5            # low word only (FR=1)
+        dmfc1 t2, $f5
+        mfc1 t3, $f5
+        end: nop
+    """, status=CU1 | FR)
+    m.run_until([CODE + 28])
+    assert fpr(m, 5) == 0xFFFFFFFF12345678
+    assert m.cpu.gpr(10) == 0xFFFFFFFF12345678
+    assert m.cpu.gpr(11) == 0x12345678
+
+
+def test_fpu_fr0_register_pairs(m):
+    m.write64(0x100000, 0x1122334455667788)
+    m.start("""
+        lui t1, 0x8010
+        ldc1 $f2, 0(t1)         # FR=0: $f2 low word, $f3 high word
+        mfc1 t2, $f2
+        mfc1 t3, $f3
+        lui t0, 0x0abc
+        mtc1 t0, $f3
+        sdc1 $f2, 8(t1)
+        swc1 $f3, 16(t1)
+        lwc1 $f7, 0(t1)         # $f7 is the high half of slot 6
+        dmfc1 t4, $f6
+        end: nop
+    """, status=CU1)
+    m.run_until([CODE + 40])
+    assert m.cpu.gpr(10) == 0x55667788 and m.cpu.gpr(11) == 0x11223344
+    assert m.read64(0x100008) == 0x0ABC000055667788
+    assert m.read32(0x100010) == 0x0ABC0000
+    assert m.cpu.gpr(12) == 0x1122334400000000
+
+
+def test_fpu_indexed_loads_stores(m):
+    m.write64(0x100040, 0xCAFEF00DDEADBEEF)
+    m.start("""
+        lui t1, 0x8010
+        addiu t2, zero, 0x40
+        ldxc1 $f8, t2(t1)
+        addiu t2, zero, 0x48
+        sdxc1 $f8, t2(t1)
+        lwxc1 $f9, t2(t1)
+        addiu t2, zero, 0x50
+        swxc1 $f9, t2(t1)
+        prefx 0, t2(t1)
+        end: nop
+    """, status=CU1 | FR)
+    m.run_until([CODE + 36])
+    assert m.read64(0x100048) == 0xCAFEF00DDEADBEEF
+    assert m.read32(0x100050) == 0xCAFEF00D
+
+
+def test_fcsr_and_fp_branches(m):
+    m.start("""
+        lui t0, 0x0280          # FCC0 (bit 23) and FCC1 (bit 25)
+        ctc1 t0, $31
+        cfc1 s0, $31
+        bc1t $fcc0, a
+        addiu s1, zero, 1       # delay slot
+        addiu s2, zero, 1       # skipped
+    a:  bc1fl $fcc1, b          # FCC1 is set: not taken, delay slot nullified
+        addiu s3, zero, 1
+        bc1f $fcc2, b           # FCC2 clear: taken
+        nop
+        addiu s4, zero, 1       # skipped
+    b:  movt s5, t0, $fcc1
+        movf s6, t0, $fcc1
+        end: nop
+    """, status=CU1)
+    m.run_until([CODE + 52])
+    g = m.cpu.gpr
+    assert g(16) == 0x02800000
+    assert (g(17), g(18), g(19), g(20)) == (1, 0, 0, 0)
+    assert g(21) == 0x02800000 and g(22) == 0
+
+
+def test_fp_arithmetic_raises_unimplemented(m):
+    m.start(".word 0x46020800          # add.s $f0, $f1, $f2", status=CU1)
+    m.run_to_vector()
+    assert m.exccode() == Exc.FPE
+    assert (m.cpu.regs[core.R_FCSR] >> 17) & 1    # Cause.E
+    m2 = Machine()
+    m2.start("addiu t0, zero, 0x1080\n ctc1 t0, $31", status=CU1)  # Cause.V with Enable.V
+    m2.run_to_vector()
+    assert m2.exccode() == Exc.FPE and m2.epc() == CODE + 4
+
+
+def test_fp_load_from_device_is_bus_error(m):
+    m.start("lui t1, 0xbf00\n lwc1 $f0, 0(t1)", status=CU1)
+    m.run_to_vector()
+    assert m.exccode() == Exc.DBE

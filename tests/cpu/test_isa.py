@@ -7,7 +7,7 @@ import pytest
 
 from cpu import core
 from cpu.disasm import disasm, disasm_block
-from cpu.isa import BY_NAME, OPS64, TABLE, assemble, assemble_one, encode, lookup
+from cpu.isa import BY_NAME, CATCH_ALL, OPS64, TABLE, assemble, assemble_one, encode, lookup
 from cpu.state import Cpu, Exc, ExitReason
 
 
@@ -22,6 +22,9 @@ def all_encoding_classes():
     words += [(0x1C << 26) | f for f in range(64)]                 # SPECIAL2
     words += [(0x10 << 26) | (rs << 21) for rs in range(16)]       # COP0 moves, BC0, ...
     words += [(0x10 << 26) | (rs << 21) | f for rs in range(16, 32) for f in range(64)]
+    words += [(0x11 << 26) | (rs << 21) for rs in range(32)]          # COP1
+    words += [(0x11 << 26) | (8 << 21) | (rt << 16) for rt in range(32)]  # BC1
+    words += [(0x13 << 26) | f for f in range(64)]                 # COP1X
     return words
 
 
@@ -76,8 +79,9 @@ def test_table_is_consistent():
     assert len(names) == len(set(names))
     for row in TABLE:
         assert row.match & ~row.mask == 0, row.name
-        # no other row claims this row's canonical encoding
-        assert lookup(row.match) is row, row.name
+        # no other row claims this row's canonical encoding (catch-alls come last)
+        if row.name not in CATCH_ALL:
+            assert lookup(row.match) is row, row.name
     assert OPS64 <= set(BY_NAME)
 
 
@@ -94,10 +98,15 @@ def test_assemble_disassemble_round_trip():
                 keep |= {"rd": {"rd"}, "rs": {"rs"}, "rt": {"rt"}, "sa": {"sa"},
                          "imm": {"imm"}, "uimm": {"imm"}, "off": {"imm"},
                          "target": {"target"}, "mem": {"imm", "rs"}, "hint": {"rt"},
-                         "cp0": {"rd"}, "code": {"code"}}[kind]
-            if row.name == "jalr" and f["rd"] == 31:
-                pass
+                         "cp0": {"rd"}, "code": {"code"}, "fs": {"rd"}, "ft": {"rt"},
+                         "fd": {"sa"}, "cc": {"rt"}, "xmem": {"rt", "rs"}, "hintx": {"sa"},
+                         "cofun": {"cofun"}}[kind]
+            f["cofun"] = rng.getrandbits(26)
+            if "cc" in row.fmt:
+                f["rt"] = rng.randrange(8) << 2
             w = encode(row.name, **{k: v for k, v in f.items() if k in keep})
+            if lookup(w) is not row:  # a catch-all's random function hit a specific row
+                continue
             text = disasm(w, base)
             assert assemble_one(text, base) == w, (row.name, text, hex(w))
 
@@ -137,7 +146,7 @@ def test_64bit_instructions_reserved_in_32bit_user_mode(cpu):
         # user code at KUSEG 0 -> phys 0x10000 through a TLB entry
         cpu.set_tlb_entry(0, 0, 0, (0x10 << 6) | 6, (0x11 << 6) | 6)
         cpu.ram[0x10000:0x10004] = np.frombuffer(w.to_bytes(4, "big"), np.uint8)
-        cpu.status = core.ST_BEV | 0x10
+        cpu.status = core.ST_BEV | 0x10 | core.ST_CU1
         cpu.hook_exceptions(range(32))
         cpu.pc = 0
         why = cpu.run(1)
