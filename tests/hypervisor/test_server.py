@@ -36,12 +36,14 @@ async def test_status_code_paths(raw):
             assert lines[0].startswith(b"100-0.2.")
 
 
-async def test_later_issue_commands_answer_not_implemented(raw):
-    for request in (b"frsw create F\n", b"atmsw create A\n", b"atm_bridge create A\n"):
-        line = (await raw.exchange(request))[0]
-        assert line[:1] == b"2" and line[3:4] == b"-" and b"not implemented yet" in line
-    assert await raw.exchange(b"frsw list\n") == [b"100-OK\r\n"]
-    assert await raw.exchange(b"atmsw list\n") == [b"100-OK\r\n"]
+async def test_frsw_atmsw_atm_bridge_on_the_wire(raw):
+    # every module is implemented now (the switching itself: tests/netio/test_frsw_atm.py)
+    assert await raw.exchange(b"frsw create F\n") == [b"100-FRSW 'F' created\r\n"]
+    assert await raw.exchange(b"atmsw create A\n") == [b"100-ATMSW 'A' created\r\n"]
+    assert await raw.exchange(b"atm_bridge create A\n") == [b"100-ATM bridge 'A' created\r\n"]
+    assert await raw.exchange(b"frsw list\n") == [b"101 F\r\n", b"100-OK\r\n"]
+    assert await raw.exchange(b"atmsw list\n") == [b"101 A\r\n", b"100-OK\r\n"]
+    assert await raw.exchange(b"frsw create_vc F x 1 y 2\n") == [b"205-unable to create VC\r\n"]
 
 
 async def test_pipelined_commands_are_answered_in_order(raw):
