@@ -1,9 +1,12 @@
 """Differential testing of the MIPS64 core against unicorn (qemu's MIPS, MIPS64 big-endian).
 
 Random straight-line sequences with forward branches (every branch kind, likely forms, links,
-J/JAL/JR/JALR), over the non-privileged integer instructions, random register contents and a
-random 4 KB data page; after each sequence GPRs, HI/LO and the data page must be equal, and so
-must the exception that ended the sequence (if any).
+J/JAL/JR/JALR, BC1x), over the non-privileged integer instructions and the FPU register file
+(MTC1/MFC1/DMTC1/DMFC1, LWC1..SDC1, the indexed COP1X forms, CTC1/CFC1 of FCSR, MOVF/MOVT)
+under FR=0 and FR=1, with random register contents and a random 4 KB data page; after each
+sequence GPRs, HI/LO, the FPRs (architectural view), FCSR and the data page must be equal, and
+so must the exception that ended the sequence (if any). The oracle CPU model is the 5Kf
+(MIPS64 R1 with an FPU).
 
 Run millions on demand:  python -m tests.cpu.difftest --count 5000000 [--seed N]
 
@@ -61,7 +64,9 @@ BASE_REG = 29  # points at DATA + 0x800; never written by generated code
 MASK64 = (1 << 64) - 1
 
 # qemu EXCP_* number (as unicorn reports it) -> Cause.ExcCode
-QEMU_EXCP = {17: 8, 18: 9, 21: 12, 22: 13, 12: 4, 13: 5, 20: 10, 19: 11}
+QEMU_EXCP = {17: 8, 18: 9, 21: 12, 22: 13, 12: 4, 13: 5, 20: 10, 19: 11, 23: 15}
+M32 = 0xFFFFFFFF
+FCSR_RW = 0xFF83FFFF
 
 R3 = ["addu", "subu", "and", "or", "xor", "nor", "slt", "sltu", "daddu", "dsubu",
       "movz", "movn", "add", "sub", "dadd", "dsub"]
@@ -138,7 +143,48 @@ def _simple(rng) -> int:
     return encode("lui", rt=_dst(rng), imm=rng.getrandbits(16))
 
 
-def gen_sequence(rng: random.Random, length: int) -> list[int]:
+def _fp_insn(rng, fr, out, fix, i):
+    """FPU register-file instructions (moves, loads/stores, FCSR, MOVF/MOVT, BC1x)."""
+    def freg(wide):
+        k = rng.randrange(32)
+        return k & ~1 if wide and not fr else k   # FR=0: 64-bit ops on even registers only
+    k = rng.random()
+    if k < 0.3:
+        name = rng.choice(["mtc1", "mfc1", "dmtc1", "dmfc1"])
+        rt = _dst(rng) if name in ("mfc1", "dmfc1") else _src(rng)
+        out.append(encode(name, rt=rt, rd=freg(name[0] == "d")))
+    elif k < 0.55:
+        name, w = rng.choice([("lwc1", 4), ("ldc1", 8), ("swc1", 4), ("sdc1", 8)])
+        off = rng.randrange(-0x800, 0x800 - 8) & ~(w - 1)
+        out.append(encode(name, rt=freg(w == 8), rs=BASE_REG, imm=off))
+    elif k < 0.65:
+        name, w = rng.choice([("lwxc1", 4), ("ldxc1", 8), ("swxc1", 4), ("sdxc1", 8)])
+        x = _dst(rng) or 1
+        out.append(encode("addiu", rt=x, imm=rng.randrange(-0x800, 0x800 - 8) & ~(w - 1)))
+        f = freg(w == 8)
+        out.append(encode(name, rs=BASE_REG, rt=x, **({"sa": f} if name[0] == "l" else {"rd": f})))
+    elif k < 0.75:
+        v = rng.getrandbits(32) & FCSR_RW
+        if rng.random() < 0.85:
+            v &= ~0x3F000        # usually no pending Cause (a Cause with its Enable traps)
+        x = _dst(rng) or 1
+        out += [encode("lui", rt=x, imm=v >> 16), encode("ori", rt=x, rs=x, imm=v & 0xFFFF),
+                encode("ctc1", rt=x, rd=31)]
+    elif k < 0.8:
+        out.append(encode("cfc1", rt=_dst(rng), rd=31))
+    elif k < 0.9:
+        out.append(encode(rng.choice(["movf", "movt"]), rd=_dst(rng), rs=_src(rng),
+                          rt=rng.randrange(8) << 2))
+    else:
+        name = rng.choice(["bc1f", "bc1t", "bc1fl", "bc1tl"])
+        fix.append((i, name, {"rt": rng.randrange(8) << 2}))
+        out.append(None)
+        out.append(_simple(rng))
+        return True
+    return False
+
+
+def gen_sequence(rng: random.Random, length: int, fr: int = 1) -> list[int]:
     """Random instruction words; branches only jump forward inside the sequence."""
     out: list[int | None] = []
     fix: list[tuple[int, str, dict]] = []  # (index, name, fields) needing a branch target
@@ -214,19 +260,22 @@ def gen_sequence(rng: random.Random, length: int) -> list[int]:
             name = rng.choice(UNALIGNED)
             rt = _dst(rng) if name.startswith("l") else _src(rng)
             out.append(encode(name, rt=rt, rs=BASE_REG, imm=rng.randrange(-0x800, 0x7F8)))
-        elif k < 0.77:
+        elif k < 0.80:
+            if _fp_insn(rng, fr, out, fix, i):
+                i += 1  # a BC1x delay slot may be a target
+        elif k < 0.82:
             if rng.random() < 0.5:
                 out.append(encode(rng.choice(TRAPS), rs=_src(rng), rt=_src(rng)))
             else:
                 out.append(encode(rng.choice(TRAPI), rs=_src(rng), imm=rng.getrandbits(16)))
-        elif k < 0.90 and length - i > 6:
+        elif k < 0.92 and length - i > 6:
             name = rng.choice(BR2 + BR1)
             f = {"rs": _src(rng), "rt": _src(rng)} if name in BR2 else {"rs": _src(rng)}
             fix.append((i, name, f))
             out.append(None)
             out.append(_simple(rng))
             i += 1  # the delay slot may be a target
-        elif k < 0.95 and length - i > 8:
+        elif k < 0.96 and length - i > 8:
             kind = rng.choice(["j", "jal", "jr", "jalr"])
             if kind in ("j", "jal"):
                 fix.append((i, kind, {}))
@@ -277,7 +326,7 @@ class Oracle:
 
         self.m = m
         uc = Uc(UC_ARCH_MIPS, UC_MODE_MIPS64 | UC_MODE_BIG_ENDIAN)
-        uc.ctl_set_cpu_model(m.UC_CPU_MIPS64_5KC)  # MIPS64 R1: MIPS IV + MOVZ/N + MADD family
+        uc.ctl_set_cpu_model(m.UC_CPU_MIPS64_5KF)  # MIPS64 R1 (MIPS IV + MOVZ/N + MADD) + FPU
         uc.mem_map(CODE, 0x10000)
         uc.mem_map(DATA, 0x10000)
         self.uc = uc
@@ -288,10 +337,17 @@ class Oracle:
         self.intno = intno
         uc.emu_stop()
 
-    def run(self, words, regs, hi, lo, data):
+    def run(self, words, regs, hi, lo, data, fp):
         from unicorn import UcError
 
         uc, m = self.uc, self.m
+        fr, fprs, fcsr = fp
+        st = uc.reg_read(m.UC_MIPS_REG_CP0_STATUS)
+        uc.reg_write(m.UC_MIPS_REG_CP0_STATUS, (st & ~core.ST_FR) | core.ST_CU1
+                     | (core.ST_FR if fr else 0))
+        for k in range(32):   # qemu keeps each FR=0 register in its own slot's low word
+            uc.reg_write(m.UC_MIPS_REG_F0 + k, fprs[k])
+        uc.reg_write(m.UC_MIPS_REG_FCSR, fcsr)
         code = b"".join(w.to_bytes(4, "big") for w in words) + bytes(16)
         uc.mem_write(CODE, code)
         uc.ctl_flush_tb()  # unicorn keeps executing stale translations of rewritten code
@@ -308,8 +364,10 @@ class Oracle:
                 raise
         exc = None if self.intno is None else QEMU_EXCP.get(self.intno, ("qemu", self.intno))
         out = [0] + [uc.reg_read(m.UC_MIPS_REG_0 + i) for i in range(1, 32)]
+        fview = [uc.reg_read(m.UC_MIPS_REG_F0 + k) & (MASK64 if fr else M32) for k in range(32)]
         res = (out, uc.reg_read(m.UC_MIPS_REG_HI), uc.reg_read(m.UC_MIPS_REG_LO),
-               bytes(uc.mem_read(DATA, DATA_SIZE)), exc)
+               bytes(uc.mem_read(DATA, DATA_SIZE)), exc,
+               fview, uc.reg_read(m.UC_MIPS_REG_FCSR) & FCSR_RW)
         if exc is not None:
             # unicorn re-delivers the pending exception on the next emu_start: absorb it
             # with a one-NOP run (cheaper than a new Uc)
@@ -335,10 +393,17 @@ class Subject:
         self.ram = np.zeros(8 << 20, np.uint8)
         self.cpu = Cpu(self.ram)
 
-    def run(self, words, regs, hi, lo, data):
+    def run(self, words, regs, hi, lo, data, fp):
         cpu = self.cpu
         cpu.reset()
-        cpu.status = core.ST_BEV | core.ST_ERL
+        fr, fprs, fcsr = fp
+        cpu.status = core.ST_BEV | core.ST_ERL | core.ST_CU1 | (core.ST_FR if fr else 0)
+        for k in range(32):
+            if fr:
+                cpu.regs[core.R_FPR + k] = s64(fprs[k])
+            elif k % 2 == 0:
+                cpu.regs[core.R_FPR + k] = s64((fprs[k] & M32) | (fprs[k + 1] & M32) << 32)
+        cpu.regs[core.R_FCSR] = fcsr
         cpu.hook_exceptions(range(32))
         n = len(words)
         code = np.frombuffer(b"".join(w.to_bytes(4, "big") for w in words), np.uint8)
@@ -356,7 +421,10 @@ class Subject:
         elif why != ExitReason.BREAKPOINT:
             exc = ("exit", why)
         out = [cpu.gpr(i) for i in range(32)]
-        return (out, cpu.hi, cpu.lo, self.ram[DATA:DATA + DATA_SIZE].tobytes(), exc), cpu.icount
+        slots = [int(x) & MASK64 for x in cpu.regs[core.R_FPR:core.R_FPR + 32]]
+        fview = slots if fr else [(slots[k & ~1] >> (32 * (k & 1))) & M32 for k in range(32)]
+        return (out, cpu.hi, cpu.lo, self.ram[DATA:DATA + DATA_SIZE].tobytes(), exc,
+                fview, int(cpu.regs[core.R_FCSR]) & FCSR_RW), cpu.icount
 
 
 def describe(words) -> str:
@@ -366,13 +434,16 @@ def describe(words) -> str:
 
 def check_one(rng, oracle, subject, length=48):
     """One random sequence; returns instructions executed, raises AssertionError on mismatch."""
-    words = gen_sequence(rng, length)
+    fr = rng.randrange(2)
+    words = gen_sequence(rng, length, fr)
     regs = [0] + [rand_value(rng) for _ in range(31)]
     regs[BASE_REG] = DATA + 0x800
     hi, lo = rand_value(rng), rand_value(rng)
     data = rng.randbytes(DATA_SIZE)
-    exp = oracle.run(words, regs, hi, lo, data)
-    got, count = subject.run(words, regs, hi, lo, data)
+    fp = (fr, [rng.getrandbits(64 if fr else 32) for _ in range(32)],
+          rng.getrandbits(32) & FCSR_RW & ~0x3F000)
+    exp = oracle.run(words, regs, hi, lo, data, fp)
+    got, count = subject.run(words, regs, hi, lo, data, fp)
     if got != exp:
         lines = [describe(words), "initial: " + " ".join(f"r{i}={regs[i] & MASK64:#x}"
                                                          for i in range(32))]
@@ -386,6 +457,11 @@ def check_one(rng, oracle, subject, length=48):
             lines.append(f"memory differs at offsets {d[:8]}")
         if got[4] != exp[4]:
             lines.append(f"exception: ours {got[4]} unicorn {exp[4]}")
+        for k in range(32):
+            if got[5][k] != exp[5][k]:
+                lines.append(f"$f{k}: ours {got[5][k]:#x} unicorn {exp[5][k]:#x} (FR={fr})")
+        if got[6] != exp[6]:
+            lines.append(f"FCSR: ours {got[6]:#x} unicorn {exp[6]:#x}")
         raise AssertionError("\n".join(lines))
     return count
 
@@ -422,7 +498,7 @@ if __name__ == "__main__":
     main()
 
 
-def trace_compare(words, regs, hi, lo, data):
+def trace_compare(words, regs, hi, lo, data, fp=(1, [0] * 32, 0)):
     """Debug aid: step both one instruction at a time; return the first divergence as text."""
     from unicorn import UC_HOOK_CODE
 
@@ -434,10 +510,10 @@ def trace_compare(words, regs, hi, lo, data):
         utrace.append((addr, [uc.reg_read(m.UC_MIPS_REG_0 + i) for i in range(32)],
                        uc.reg_read(m.UC_MIPS_REG_HI), uc.reg_read(m.UC_MIPS_REG_LO)))
     h = oracle.uc.hook_add(UC_HOOK_CODE, hook)
-    oracle.run(words, regs, hi, lo, data)
+    oracle.run(words, regs, hi, lo, data, fp)
     oracle.uc.hook_del(h)
     cpu = subject.cpu
-    subject.run(words[:0] + [0], regs, hi, lo, data)  # set up state
+    subject.run([0], regs, hi, lo, data, fp)  # set up state
     subject.ram[CODE:CODE + 4 * len(words)] = np.frombuffer(
         b"".join(w.to_bytes(4, "big") for w in words), np.uint8)
     cpu.pc = CODE
