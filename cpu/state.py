@@ -15,6 +15,18 @@ Typical platform loop::
 
 Device reads are completed by ``complete_read(value)``; the loop puts the value into the
 destination register (with the load's extension) when ``run`` is next called.
+
+Interrupts: ``set_irq(line, level)`` drives Cause.IP2..IP6 (level-triggered); IP0/IP1 are the
+guest's (MTC0 Cause); IP7 is the timer: ``timer="deterministic"`` (Count = instructions //
+count_divisor, IP7 when Count reaches Compare) or ``timer="host"`` (the caller advances Count
+with ``advance_count`` or raises IP7 with ``raise_timer``; writing Compare acknowledges).
+
+Exceptions a host-side ROM monitor wants (e.g. SYSCALL while Status.BEV=1) are selected with
+``hook_exceptions([Exc.SYS])``: ``run`` then returns ``ExitReason.EXCEPTION`` with
+``exception_code``/``exception_pc`` instead of vectoring, the state already past the
+instruction; resume with ``run`` ("EPC+4, ERET") or deliver it with ``raise_exception()``.
+Other controls: ``idle_pc``, ``set_breakpoints``, ``request_halt``; debugging: ``disassemble``,
+``translate``, ``read_virtual``, ``tlb_entry``.
 """
 
 from __future__ import annotations
