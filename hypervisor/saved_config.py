@@ -58,9 +58,16 @@ def vm_commands(vm: VirtualMachine) -> list[str]:
 
 
 def config_script(hv) -> str:
-    lines = ["# pydynamips configuration (replay it through the hypervisor protocol)"]
-    for vm in hv.registry.vms:
+    """NIOs first (VM slots, switches and bridges name them), then VMs, then the rest."""
+    reg = hv.registry
+    lines = ["# pydynamips configuration (replay it through the hypervisor protocol)", ""]
+    for nio in reg.nios:
+        lines += nio.config_commands()
+    for vm in reg.vms:
         lines += ["", *vm_commands(vm)]
+    for namespace in (reg.ethsws, reg.nio_bridges):
+        for obj in namespace:
+            lines += ["", *obj.config_commands()]
     blobs = list(hv.registry.store.newest_first())[::-1]
     if blobs:
         lines.append("")

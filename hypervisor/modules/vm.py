@@ -18,6 +18,7 @@ from protocol.status import Status
 from .. import control
 from ..cnum import atoi, sign_extend32, strtoull
 from ..runtime import start_vm
+from .nio import vm_bindings
 from ..commands import CommandError, Module, not_implemented
 from ..vm import GhostStatus, SlotBinding, VirtualMachine, VmLockError, VmStatus
 from platforms.catalog import PLATFORMS
@@ -406,10 +407,13 @@ async def slot_remove_binding(session, args):
 async def slot_add_nio_binding(session, args):
     vm = find_vm(session, args[0])
     binding = vm.slots.get((atoi(args[1]), 0))
-    port, nio = atoi(args[2]), args[3]
-    if binding is None or port in binding.nios or nio not in session.hypervisor.registry.nios:
+    port, name = atoi(args[2]), args[3]
+    nio = session.hypervisor.registry.nios.find(name)
+    # A NIO is one port's: not a second VM port's, nor a switch's or hub's.
+    if binding is None or port in binding.nios or nio is None or nio.owners or \
+            vm_bindings(session.hypervisor, name):
         raise slot_error(vm, args[1], args[2], "add binding")
-    binding.nios[port] = nio
+    binding.nios[port] = name
 
 
 @module.command("slot_remove_nio_binding", 3, 3)

@@ -99,6 +99,12 @@ async def test_save_config_writes_a_replayable_script(client, server, tmp_path):
     await client.send("vm create R1 1 c7200")
     await client.send("vm set_ram R1 512")
     await client.send("vm slot_add_binding R1 0 0 C7200-IO-FE")
+    await client.send("nio create_null n-vm")
+    await client.send("vm slot_add_nio_binding R1 0 0 n-vm")
+    await client.send("nio create_null n-sw")
+    await client.send("ethsw create SW1")
+    await client.send("ethsw add_nio SW1 n-sw")
+    await client.send("ethsw set_access_port SW1 n-sw 10")
     await client.send("object_store write note aGVsbG8=")
     await client.send("hypervisor save_config saved.cfg")
     script = (tmp_path / "saved.cfg").read_text()
@@ -111,6 +117,9 @@ async def test_save_config_writes_a_replayable_script(client, server, tmp_path):
     assert await client.send("vm list") == ["R1 (c7200)", "OK"]
     assert server.hypervisor.registry.vms.get("R1").settings.ram_mb == 512
     assert await client.send("vm slot_bindings R1") == ["0/0: C7200-IO-FE", "OK"]
+    assert await client.send("vm slot_nio_bindings R1 0") == ["0: n-vm", "OK"]
+    assert await client.send("nio list") == ["n-sw", "n-vm", "OK"]
+    assert await client.send("ethsw list") == ["SW1", "OK"]
     assert await client.send("object_store read note") == ["aGVsbG8="]
     with pytest.raises(HypervisorError) as err:
         await client.send("hypervisor save_config /nonexistent/dir/x.cfg")

@@ -178,12 +178,13 @@ async def test_slot_bindings(client, server):
                        "VM R1: unable to add binding for slot 1/0")        # slot taken
     await expect_error(client, "vm slot_add_binding R1 2 0 NOPE", 205)     # unknown card
     await expect_error(client, "vm slot_add_binding R1 99 0 PA-FE-TX", 205)
-    # NIO bindings need an existing NIO; none can be created until the NIO issue lands.
+    # NIO bindings need an existing NIO, used by no other port
     await expect_error(client, "vm slot_add_nio_binding R1 1 0 udp-1", 205,
                        "VM R1: unable to add binding for slot 1/0")
-    server.hypervisor.registry.nios.add("udp-1", object())
-    server.hypervisor.registry.nios.add("udp-2", object())
+    await client.send("nio create_null udp-1")
+    await client.send("nio create_null udp-2")
     assert await client.send("vm slot_add_nio_binding R1 1 0 udp-1") == ["OK"]
+    await expect_error(client, "vm slot_add_nio_binding R1 1 2 udp-1", 205)  # taken
     assert await client.send("vm slot_add_nio_binding R1 1 1 udp-2") == ["OK"]
     assert await client.send("vm slot_nio_bindings R1 1") == ["1: udp-2", "0: udp-1", "OK"]
     assert await client.send("vm slot_remove_nio_binding R1 1 0") == ["OK"]
