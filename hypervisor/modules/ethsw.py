@@ -6,13 +6,11 @@ from protocol.status import Status
 
 from ..cnum import atoi
 from ..commands import CommandError, Module
+from ..object_commands import ObjectKind, register_lifecycle, register_list
 from ..ethsw import ACCESS, DEFAULT_TAG_TYPE, DOT1Q, QINQ, TAG_TYPES, EthernetSwitch
 
 module = Module("ethsw")
 
-
-def switches(session):
-    return session.hypervisor.registry.ethsws
 
 
 def bind_error(args) -> CommandError:
@@ -21,38 +19,13 @@ def bind_error(args) -> CommandError:
                         f"unable to bind NIO '{args[1]}' to switch '{args[0]}'")
 
 
-@module.command("create", 1, 1)
-async def create(session, args):
-    if not switches(session).add(args[0], EthernetSwitch(args[0])):
-        raise CommandError(Status.ERR_CREATE, f"unable to create Ethernet switch '{args[0]}'")
-    session.hypervisor.log.info("ethsw.created", ethsw=args[0])
-    return f"ETHSW '{args[0]}' created"
-
-
-@module.command("rename", 2, 2)
-async def rename(session, args):
-    old, new = args
-    switch = switches(session).get(old)
-    if not switches(session).rename(old, new):
-        raise CommandError(Status.ERR_RENAME,
-                           f"unable to rename ETHSW '{old}', '{new}' already exists")
-    switch.name = new
-    return f"ETHSW '{old}' renamed to '{new}'"
-
-
-@module.command("delete", 1, 1)
-async def delete(session, args):
-    switch = switches(session).remove(args[0])
-    if switch is None:
-        raise CommandError(Status.ERR_DELETE, f"unable to delete ETHSW '{args[0]}'")
-    switch.close()
-    session.hypervisor.log.info("ethsw.deleted", ethsw=args[0])
-    return f"ETHSW '{args[0]}' deleted"
+KIND = ObjectKind("ethsws", "ETHSW", "Ethernet switch", EthernetSwitch)
+register_lifecycle(module, KIND)
 
 
 @module.command("add_nio", 2, 2)
 async def add_nio(session, args):
-    switch = switches(session).get(args[0])
+    switch = KIND.namespace(session).get(args[0])
     nio = session.hypervisor.registry.nios.find(args[1])
     if nio is None or not switch.can_add(nio):
         raise bind_error(args)
@@ -65,7 +38,7 @@ async def add_nio(session, args):
 
 @module.command("remove_nio", 2, 2)
 async def remove_nio(session, args):
-    switch = switches(session).get(args[0])
+    switch = KIND.namespace(session).get(args[0])
     nio = session.hypervisor.registry.nios.find(args[1])
     if nio is None or not switch.remove_nio(nio):
         raise bind_error(args)
@@ -73,7 +46,7 @@ async def remove_nio(session, args):
 
 
 def set_port(session, args, mode: str, ethertype: int = DEFAULT_TAG_TYPE) -> str:
-    switch = switches(session).get(args[0])
+    switch = KIND.namespace(session).get(args[0])
     nio = session.hypervisor.registry.nios.find(args[1])
     if nio is None or not switch.set_port(nio, mode, atoi(args[2]), ethertype):
         raise CommandError(Status.ERR_BINDING, "unable to apply port settings")
@@ -108,15 +81,13 @@ async def set_qinq_port(session, args):
 
 @module.command("clear_mac_addr_table", 1, 1)
 async def clear_mac_addr_table(session, args):
-    switches(session).get(args[0]).clear_mac_table()
+    KIND.namespace(session).get(args[0]).clear_mac_table()
 
 
 @module.command("show_mac_addr_table", 1, 1)
 async def show_mac_addr_table(session, args):
-    table = switches(session).get(args[0]).mac_table()
+    table = KIND.namespace(session).get(args[0]).mac_table()
     return Reply(info=[f"{mac}  {vlan}  {nio}" for mac, vlan, nio in table])
 
 
-@module.command("list", 0, 0)
-async def list_objects(session, args):
-    return Reply(info=[name for name, _ in switches(session).newest_first()])
+register_list(module, KIND)
