@@ -33,7 +33,8 @@ DEV_WRITE   a store outside RAM (including writes to ROM). ctx[C_EXIT_VALUE] hol
             (masked to the width). The store is retired; the caller services it and resumes.
 HALT        ctx[C_HALT_REQ] was set by the caller, or WAIT executed while no interrupt can ever
             be taken (IE=0, EXL/ERL set, or all IM bits clear).
-IDLE        PC reached ctx[C_IDLE_PC] (not reported for the first instruction of a run, so
+IDLE        PC reached ctx[C_IDLE_PC] (not reported again when the next run resumes at that
+            same PC, also through an interrupt taken first, so
             calling ``run`` again continues).
 BREAKPOINT  PC reached one of ctx[C_BP0 : C_BP0 + ctx[C_NBP]] (same first-instruction rule).
 WAIT        WAIT executed with interrupts possible; PC is past the WAIT. The caller may sleep
@@ -134,6 +135,7 @@ MAX_BP = 8
 C_STLB_FLUSHES = 31
 C_EXC_REFILL = 32  # set by an instruction raising a TLB refill
 C_EXC_CE = 33  # Cause.CE for a Coprocessor Unusable exception
+C_STOPPED_AT = 34  # the PC of the last IDLE/BREAKPOINT exit (1: none; PCs are aligned)
 NCTX = 40
 
 EXIT_SLICE = 0
@@ -855,7 +857,10 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
     mode_update(cp0, ctx, stlb)
     n = 0
     limit = 0  # run the event check before the first instruction
-    resume_pc = pc
+    # A run that resumes where an IDLE/BREAKPOINT exit stopped passes that PC once (else it
+    # could never leave it); any other resume, e.g. after a device read, checks it at once.
+    resume_pc = pc if ctx[C_STOPPED_AT] == pc else -1
+    ctx[C_STOPPED_AT] = 1
     exit_code = 0
     ctx[C_EXC_REFILL] = 0
     ctx[C_EXC_CE] = 0
@@ -905,6 +910,7 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
                         stop = True
                 if stop:
                     exit_code = EXIT_IDLE if pc == idle else EXIT_BREAKPOINT
+                    ctx[C_STOPPED_AT] = pc
                     break
             insn = 0
             fexc = 0

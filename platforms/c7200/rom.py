@@ -98,9 +98,7 @@ class RomMonitor:
         va = sext32(va) & 0xFFFFFFFFFFFFFFFF
         if 0xFFFFFFFF80000000 <= va < 0xFFFFFFFFC0000000:
             return va & 0x1FFFFFFF
-        cpu = self.cpu
-        pa = _c.translate(s64(va), 0, cpu.cp0, cpu.tlb, cpu.ctx)
-        return None if pa < 0 else pa & (_c.WFLAG - 1)
+        return self.cpu.translate(va)      # side-effect free: a miss changes no CP0 state
 
     def read_mem(self, va: int, n: int) -> bytes:
         out = bytearray()

@@ -170,6 +170,33 @@ def test_automatic_idle_detection_is_switchable():
         assert kinds == {expected}, (auto_idle, kinds)
 
 
+
+def test_idle_pc_right_after_a_device_read_fires():
+    """The console's poll loop is `lw SRA; andi; beqz`: an idle PC on the instruction after
+    the device read (what get_idle_pc_prop proposes first) must stop the CPU there too."""
+    from pathlib import Path
+
+    import numpy as np
+
+    from platforms.c7200.machine import C7200Machine, MachineConfig, RunKind
+    image = Path(__file__).resolve().parents[1] / "firmware" / "console.elf"
+    out = bytearray()
+    machine = C7200Machine(MachineConfig(
+        image=str(image), ram=np.zeros(64 << 20, np.uint8), nvram=np.zeros(128 << 10, np.uint8),
+        console_out=out.extend, timer="deterministic", auto_idle=False))
+    while not out.endswith(PROMPT):
+        machine.run(1_000_000)
+    machine.cpu.idle_pc = 0xFFFFFFFF80008144
+    results = [machine.run(200_000) for _ in range(5)]
+    assert all(r.kind is RunKind.IDLE and r.instructions < 100 for r in results), results
+    machine.console_input(b"version\r")
+    for _ in range(2000):
+        machine.run(200_000)
+        if b"PRId" in out:
+            break
+    assert b"PRId 0x00002721" in out                      # and it still makes progress
+
+
 async def test_anonymous_ram_leaves_no_ram_file(client, console_elf, tmp_path):
     port = await create_router(client, "R1", 1, console_elf)
     await client.send("vm set_ram_mmap R1 0")
