@@ -221,6 +221,21 @@ class Cpu:
     def llbit(self) -> int:
         return int(self.regs[_c.R_LLBIT])
 
+    @property
+    def count(self) -> int:
+        """Count, 32 bits, read without calling compiled code: an idle VM's host loop reads
+        it on every wake-up, and a call into numba costs microseconds. Same rule as
+        core.cp0_read."""
+        ctx = self.ctx
+        if ctx[_c.C_TIMER_MODE] == 0:
+            return (int(ctx[_c.C_COUNT_BASE]) + self.icount // int(ctx[_c.C_COUNT_DIV])) \
+                & 0xFFFFFFFF
+        return int(self.cp0[_c.CP0_COUNT]) & 0xFFFFFFFF
+
+    @property
+    def compare(self) -> int:
+        return int(self.cp0[_c.CP0_COMPARE]) & 0xFFFFFFFF
+
     def cp0_get(self, reg: int) -> int:
         """CP0 register as DMFC0 would read it, unsigned 64-bit."""
         return u64(_c.cp0_read(self.cp0, self.ctx, reg, self.icount, True))

@@ -58,6 +58,7 @@ class Duart:
         self.imr = 0
         self.tick_seq = 0
         self.empty_polls = 0
+        self.activity = 0            # counts input and output: the console is not idle
         self.irq = False
         self._irq(False)
 
@@ -74,6 +75,7 @@ class Duart:
             self.isr |= bit
             self._irq(True)
         self.empty_polls = 0
+        self.activity += 1
 
     def timer_tick(self) -> None:
         """The periodic TX-ready interrupt IOS's interrupt-driven transmit waits for."""
@@ -128,11 +130,13 @@ class Duart:
             self.a.send(value & 0xFF)
             self.isr &= ~ISR_TXRDYA
             self.empty_polls = 0
+            self.activity += 1
             return True
         if off == RHRB:
             self.b.send(value & 0xFF)
             self.isr &= ~ISR_TXRDYA          # dynamips clears channel A's bit here
             self.empty_polls = 0
+            self.activity += 1
             return True
         if off == ISR:
             self.imr = value & 0xFF

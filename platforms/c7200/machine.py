@@ -71,7 +71,10 @@ from .pcmcia import ClPd6729
 log = structlog.get_logger("pydynamips")
 
 PCI_IO_BASE = 0x100000000
-IDLE_POLLS = 2000            # consecutive empty console polls that count as idle
+# Automatic idle detection: a guest polling an empty console in a tight loop is idle.
+IDLE_POLLS = 500             # consecutive empty polls, at most POLL_LOOP_MAX apart, first time
+IDLE_POLLS_AGAIN = 4         # once idle, until the console sees input or output again
+POLL_LOOP_MAX = 256          # instructions between two polls of a polling loop
 MAX_IDLE_SLEEP = 0.030       # dynamips' idle_sleep default
 DUART_TICK = 1 / 250         # dynamips' periodic DUART task runs from its 250 Hz timer
 DET_TICK_INSTRUCTIONS = 1_000_000
@@ -315,6 +318,8 @@ class C7200Machine:
         self.error = False
         self._count_icount = 0
         self._time_acc = 0.0
+        self._poll_activity = self._poll_count = self._poll_icount = 0
+        self._poll_armed = False
 
     def stop(self, reason: str, error: bool = False) -> None:
         """Stop the VM (from a device, the ROM, or the host); run() then returns STOPPED."""
@@ -358,8 +363,8 @@ class C7200Machine:
             self._time_acc = max(self._time_acc, -self.npe.count_hz * 0.1)
             return
         self._time_acc -= extra
-        count = cpu.cp0_get(_c.CP0_COUNT) & 0xFFFFFFFF
-        left = (cpu.cp0_get(_c.CP0_COMPARE) - count) & 0xFFFFFFFF
+        count = cpu.count
+        left = (cpu.compare - count) & 0xFFFFFFFF
         cpu.cp0_set(_c.CP0_COUNT, (count + extra) & 0xFFFFFFFF)
         if 0 < left <= extra:
             cpu.raise_timer()
@@ -383,9 +388,33 @@ class C7200Machine:
     def unimplemented(self):
         return self.bus.unimplemented
 
+    def _polling_idle(self) -> bool:
+        """After a device read: has the guest been polling an empty console long enough?
+
+        Only a tight loop counts (polls at most POLL_LOOP_MAX instructions apart), so a guest
+        that works and glances at the console now and then is never put to sleep. Once
+        idle, a few polls suffice again until the console sees activity."""
+        duart, icount = self.duart, self.cpu.icount
+        if duart.activity != self._poll_activity:
+            self._poll_activity = duart.activity
+            self._poll_armed = False
+        polls = duart.empty_polls
+        if polls == self._poll_count:
+            return False                          # that read was not an empty console poll
+        gap = icount - self._poll_icount
+        self._poll_icount, self._poll_count = icount, polls
+        if gap > POLL_LOOP_MAX and polls > 1:
+            duart.empty_polls = self._poll_count = 1
+            return False
+        if polls < (IDLE_POLLS_AGAIN if self._poll_armed else IDLE_POLLS):
+            return False
+        duart.empty_polls = self._poll_count = 0
+        self._poll_armed = True
+        return True
+
     def _sleep_hint(self) -> float:
         cpu = self.cpu
-        left = (cpu.cp0_get(_c.CP0_COMPARE) - cpu.cp0_get(_c.CP0_COUNT)) & 0xFFFFFFFF
+        left = (cpu.compare - cpu.count) & 0xFFFFFFFF
         t = min(MAX_IDLE_SLEEP, left / self.npe.count_hz)
         if self.duart.imr & 0x11:
             t = min(t, DUART_TICK)
@@ -405,8 +434,7 @@ class C7200Machine:
                 why = cpu.run(left)
                 if why is ExitReason.DEV_READ:
                     cpu.complete_read(bus.read(cpu.exit_address, cpu.exit_width))
-                    if self.duart.empty_polls >= IDLE_POLLS and self.config.auto_idle:
-                        self.duart.empty_polls = 0
+                    if self.config.auto_idle and self._polling_idle():
                         return self._done(RunResult(RunKind.IDLE, cpu.icount - start,
                                                     self._sleep_hint()))
                 elif why is ExitReason.DEV_WRITE:
