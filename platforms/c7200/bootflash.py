@@ -23,9 +23,12 @@ class _Chip:
 
 
 class Bootflash:
+    """The flash contents are stored inverted (`cleared` = ~data): an erased flash is all
+    zeros, which the OS maps lazily, so an unused 8 MB bootflash costs a router no memory."""
+
     def __init__(self, data: np.ndarray | None = None) -> None:
-        self.data = np.full(SIZE, 0xFF, np.uint8) if data is None else data
-        self.size = len(self.data)
+        self.cleared = np.zeros(SIZE, np.uint8) if data is None else ~data
+        self.size = len(self.cleared)
         self.reset()
 
     def reset(self) -> None:
@@ -38,27 +41,27 @@ class Bootflash:
             return MANUFACTURER if coff == 0 else DEVICE if coff == 1 else 0
         if chip.mode == "status":
             return 0x80
-        return int(self.data[addr])
+        return 0xFF ^ int(self.cleared[addr])
 
     def _write8(self, addr: int, value: int) -> None:
         chip = self.chips[addr & 3]
         p = chip.pending
         if p == "program":
-            self.data[addr] &= value
+            self.cleared[addr] |= 0xFF ^ value           # programming only clears bits
             chip.pending, chip.mode = None, "status"
             return
         if p == "erase":
             chip.pending = None
             if value == 0xD0:
                 start = (addr >> 2) // BLOCK * BLOCK
-                self.data[start * 4 + (addr & 3):(start + BLOCK) * 4:4] = 0xFF
+                self.cleared[start * 4 + (addr & 3):(start + BLOCK) * 4:4] = 0
             chip.mode = "status"
             return
         if isinstance(p, tuple):
             if p[0] == "count":
                 chip.pending = ("data", (value & 0x1F) + 1)
             elif p[1] > 0:
-                self.data[addr] &= value
+                self.cleared[addr] |= 0xFF ^ value
                 chip.pending = ("data", p[1] - 1)
             else:                               # the confirm (0xd0)
                 chip.pending, chip.mode = None, "status"
