@@ -236,7 +236,7 @@ class Worker:
     def attach_port(self, payload: dict, fds: list[int]) -> None:
         key = (payload["slot"], payload["port"])
         sock = socket.socket(fileno=fds[0]) if fds else None
-        nic = getattr(self.machine, "nics", {}).get(key)
+        nic = self.machine.nics.get(key)
         if sock is None or nic is None:
             if sock is not None:
                 sock.close()
