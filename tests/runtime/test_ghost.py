@@ -164,3 +164,18 @@ def test_command_line_generate_and_use(tmp_path):
     wrong = subprocess.run([str(PYDYNAMIPS), "-r", "32", "-G", "c.ghost", str(image)],
                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert wrong.returncode == 1 and "generate it again for this RAM size" in wrong.stderr
+
+
+async def test_start_failure_in_the_worker_names_its_cause(client, tmp_path):
+    """RAM above 256 MB is not mapped yet: the worker refuses and `vm start` says why."""
+    image = tmp_path / "hello.elf"
+    shutil.copy(FIRMWARE / "hello.elf", image)
+    await client.send("vm create R1 1 c7200")
+    await client.send(f'vm set_ios R1 "{image}"')
+    await client.send("vm set_ram R1 512")
+    err = await expect_error(client, "vm start R1", 209)
+    assert "256 MB" in err.text
+    assert await client.send("vm get_status R1") == ["0"]
+    await client.send("vm set_ram R1 128")
+    assert (await client.send("vm start R1"))[-1] == "VM 'R1' started"
+    await client.send("vm stop R1")
