@@ -60,7 +60,7 @@ def alive(pid: int) -> bool:
 
 
 class Daemon:
-    def __init__(self, workdir: Path, env: dict | None = None) -> None:
+    def __init__(self, workdir: Path, *args: str, env: dict | None = None) -> None:
         self.workdir = workdir
         self.port = free_port()
         exe = Path(sys.executable).parent / "pydynamips"
@@ -70,7 +70,8 @@ class Daemon:
         self.out = open(workdir / "daemon.out", "w")
         self.proc = subprocess.Popen(
             [str(exe), "-H", f"127.0.0.1:{self.port}", "-l", str(self.log_path),
-             "--log-level", "info"], cwd=workdir, stdout=self.out, stderr=subprocess.STDOUT,
+             "--log-level", "info", *args], cwd=workdir, stdout=self.out,
+            stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})})
         self.seen: set[int] = set()
         deadline = time.monotonic() + 30
