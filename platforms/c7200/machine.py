@@ -73,7 +73,7 @@ log = structlog.get_logger("pydynamips")
 PCI_IO_BASE = 0x100000000
 # Automatic idle detection: a guest polling an empty console in a tight loop is idle.
 IDLE_POLLS = 500             # consecutive empty polls, at most POLL_LOOP_MAX apart, first time
-IDLE_POLLS_AGAIN = 4         # once idle, until the console sees input or output again
+IDLE_POLLS_AGAIN = 2         # once idle, until the console sees input or output again
 POLL_LOOP_MAX = 256          # instructions between two polls of a polling loop
 MAX_IDLE_SLEEP = 0.030       # dynamips' idle_sleep default
 DUART_TICK = 1 / 250         # dynamips' periodic DUART task runs from its 250 Hz timer
