@@ -18,7 +18,12 @@ State (flat numpy arrays, so a native tier-2 translation can take them as pointe
           host delta (RAM index - virtual address).
 ``ctx``   int64[NCTX]: exit details, device read completion, idle PC, breakpoints, external IRQ
           lines, timer mode, exception hook mask.
-``ram``   uint8[]: guest physical RAM at physical 0 (never reallocated: it may be an mmap view).
+``ram``   uint8[]: guest RAM (never reallocated: it may be an mmap view), in two physical banks
+          (the c7200 NPE-400 layout): RAM index i < 256 MB is physical i, and RAM above 256 MB
+          (index 256 MB + k) is physical RAM_HIGH_BASE + k (0x20000000..). Physical
+          0x10000000..0x1FFFFFFF is never RAM (devices), whatever len(ram). ``ram_index`` maps
+          a physical address to its RAM index; only it decides what is RAM (soft-TLB fill,
+          instruction fetch, the device exit decision), so the hot paths only see indices.
 ``rom``   uint8[]: ROM at physical 0x1fc00000.
 
 Exit reasons returned by ``run`` (see ``cpu.state.ExitReason``)
@@ -185,6 +190,8 @@ CAUSE_IV = 0x800000
 CAUSE_IP7 = 0x8000
 
 ROM_BASE = 0x1FC00000
+RAM_LOW_LIMIT = 0x10000000  # RAM at physical 0 holds at most 256 MB ...
+RAM_HIGH_BASE = 0x20000000  # ... the rest sits here (NPE-400: RAM 256..512 MB)
 RESET_PC = -0x40400000  # 0xffffffffbfc00000
 VEC_BEV = -0x403FFE00  # 0xffffffffbfc00200
 VEC_NORMAL = -0x80000000  # 0xffffffff80000000
@@ -399,6 +406,26 @@ def can64(st):
     return (st & ST_UX) != 0
 
 
+# ---------------------------------------------------------------- physical RAM
+@njit(cache=True, nogil=True)
+def ram_index(pa, ramsize):
+    """RAM index of physical address pa (>= 0), or -1 when pa is not RAM. Both banks are
+    whole 4 KB pages (len(ram) is), so a page is either all RAM or all not."""
+    if pa < RAM_LOW_LIMIT:
+        return pa if pa < ramsize else -1
+    if pa >= RAM_HIGH_BASE:
+        i = pa - (RAM_HIGH_BASE - RAM_LOW_LIMIT)
+        if i < ramsize:
+            return i
+    return -1
+
+
+@njit(cache=True, nogil=True)
+def ram_phys(i):
+    """Physical address of RAM index i (the inverse of ``ram_index``)."""
+    return i if i < RAM_LOW_LIMIT else i + (RAM_HIGH_BASE - RAM_LOW_LIMIT)
+
+
 # ---------------------------------------------------------------- translation
 @njit(cache=True, nogil=True)
 def tlb_fault(cp0, va, code, refill):
@@ -495,8 +522,9 @@ def translate(va, acc, cp0, tlb, ctx):
 
 @njit(cache=True, nogil=True)
 def data_slow(va, store, cp0, tlb, stlb, ctx, ramsize):
-    """Soft-TLB miss. Returns a RAM index (and fills the cache), -1 for an exception
-    (code in ctx[C_EXC_CODE]), or -2 for a non-RAM physical address (in ctx[C_EXIT_ADDR])."""
+    """Soft-TLB miss. Returns a RAM index (``ram_index``; and fills the cache), -1 for an
+    exception (code in ctx[C_EXC_CODE]), or -2 for a non-RAM physical address (in
+    ctx[C_EXIT_ADDR])."""
     pa = translate(va, 1 if store else 0, cp0, tlb, ctx)
     if pa < 0:
         ctx[C_EXC_CODE] = -1 - pa
@@ -513,15 +541,18 @@ def data_slow(va, store, cp0, tlb, stlb, ctx, ramsize):
                 and (cp0[CP0_STATUS] & (ST_EXL | ST_ERL)) == 0):
             ctx[C_EXC_CODE] = EXC_WATCH
             return -1
-        if (pa >> 12) == (wpa >> 12) and pa < ramsize:
-            return pa
-    if pa < ramsize:  # RAM is a whole number of 4 KB pages
+        if (pa >> 12) == (wpa >> 12):
+            h = ram_index(pa, ramsize)
+            if h >= 0:
+                return h
+    h = ram_index(pa, ramsize)
+    if h >= 0:  # the whole 4 KB page is RAM
         vp = va >> 12
         i = vp & STLB_MASK
         stlb[i] = vp
         stlb[STLB_W + i] = vp if w else STLB_INVALID
-        stlb[STLB_OFF + i] = (pa & ~0xFFF) - (va & ~0xFFF)
-        return pa
+        stlb[STLB_OFF + i] = (h & ~0xFFF) - (va & ~0xFFF)
+        return h
     ctx[C_EXIT_ADDR] = pa
     return -2
 
@@ -915,6 +946,7 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
             insn = 0
             fexc = 0
             pa = 0
+            fidx = -1
             if pc & 3:
                 cp0[CP0_BADVADDR] = pc
                 fexc = EXC_ADEL
@@ -925,9 +957,10 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
                     ctx[C_EXC_REFILL] = (-1 - pa) >> 5
                 else:
                     pa &= WFLAG - 1
-                    if pa + 4 <= ramsize:
-                        insn = rd32(ram, pa)
-                        cdelta = pa - pc
+                    fidx = ram_index(pa, ramsize)
+                    if fidx >= 0:
+                        insn = rd32(ram, fidx)
+                        cdelta = fidx - pc
                     elif ROM_BASE <= pa and pa + 4 <= ROM_BASE + romsize:
                         insn = rd32(rom, pa - ROM_BASE)  # ROM code: fetched uncached (boot)
                     else:
@@ -945,7 +978,7 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
                 cpage = PAGE_NOCACHE
                 continue
             pg = pc >> 12
-            cpage = (pc & ~0xFFF) if pa + 4 <= ramsize else PAGE_NOCACHE
+            cpage = (pc & ~0xFFF) if fidx >= 0 else PAGE_NOCACHE
             if (ctx[C_IDLE_PC] >> 12) == pg:
                 cpage = PAGE_NOCACHE
             for k in range(ctx[C_NBP]):
@@ -1289,7 +1322,7 @@ def run(regs, cp0, tlb, stlb, ctx, ram, rom, max_n):
                         else:
                             r[rt] = rd64(ram, h)
                         r[R_LLBIT] = 1
-                        cp0[CP0_LLADDR] = (h >> 4) & MASK32
+                        cp0[CP0_LLADDR] = (ram_phys(h) >> 4) & MASK32
                     elif op == 0x38 or op == 0x3C:  # SC SCD
                         if r[R_LLBIT]:
                             if op == 0x38:

@@ -90,6 +90,23 @@ def u64(v: int) -> int:
     return int(v) & MASK64
 
 
+def ram_index(pa: int, n: int, ram_size: int) -> int | None:
+    """RAM index of physical bytes pa..pa+n-1, or None unless they all lie in one RAM bank.
+
+    The core's layout (cpu.core ``ram_index``): RAM index i < 256 MB is physical i; RAM
+    above 256 MB is at physical 0x20000000 + (i - 256 MB); physical 0x10000000..0x1FFFFFFF
+    is never RAM. Host-side physical helpers (DMA, debuggers) must use this, not len(ram)."""
+    if pa < 0 or n < 0:
+        return None
+    low = min(ram_size, _c.RAM_LOW_LIMIT)
+    if pa + n <= low:
+        return pa
+    i = pa - (_c.RAM_HIGH_BASE - _c.RAM_LOW_LIMIT)
+    if pa >= _c.RAM_HIGH_BASE and i + n <= ram_size:
+        return i
+    return None
+
+
 class Cpu:
     """One MIPS64 CPU: state arrays plus guest RAM (physical 0) and ROM (physical 0x1fc00000).
 
@@ -345,8 +362,9 @@ class Cpu:
         pa = self.translate(va)
         if pa is None:
             return None
-        if pa + size <= len(self.ram):
-            return self.ram[pa:pa + size].tobytes()
+        i = ram_index(pa, size, len(self.ram))
+        if i is not None:
+            return self.ram[i:i + size].tobytes()
         off = pa - _c.ROM_BASE
         if 0 <= off and off + size <= len(self.rom):
             return self.rom[off:off + size].tobytes()

@@ -17,7 +17,9 @@ use::
 
 ``MachineConfig``
     image (ELF path or None), ram (uint8 array, RAM-size bytes: anonymous, file or ghost
-    MAP_PRIVATE mmap view), nvram (uint8 array, the per-VM NVRAM file's mmap view),
+    MAP_PRIVATE mmap view; up to the NPE's ``max_ram_mb``: npe-400 takes 512 MB, whose
+    part above 256 MB is at physical 0x20000000 and is reported to the image as IO memory,
+    as dynamips does; ``ram_size`` is then 256 MB and ``iomem_size`` the rest), nvram (uint8 array, the per-VM NVRAM file's mmap view),
     load_image (False with ghost RAM: the ELF is only read for its entry point), npe,
     midplane, mac (6 bytes), system_id, conf_reg, clock_divisor, idle_pc, instance_id,
     console_out / aux_out (callables taking bytes), timer ("host": Count advances with
@@ -57,7 +59,7 @@ import numpy as np
 import structlog
 
 from cpu import core as _c
-from cpu.state import Cpu, Exc, ExitReason
+from cpu.state import Cpu, Exc, ExitReason, ram_index
 
 from ..elf import ImageError, load_into_ram, read_elf
 from . import bootflash, dec21140, gt64k, iofpga, midplane_fpga, nvram_device, pci, rom
@@ -151,13 +153,20 @@ class C7200Machine:
             raise ValueError(f"unknown midplane {cfg.midplane!r} (std or vxr)")
         self.ram = cfg.ram
         self.nvram = cfg.nvram
-        self.ram_size = len(cfg.ram)
-        if self.ram_size > 256 << 20:
-            raise ValueError("this release runs at most 256 MB of RAM (RAM above 256 MB "
-                             "of npe-400 is not mapped yet)")
-        if self.ram_size > npe.max_ram_mb << 20:
+        # RAM is cfg.ram in the core's two banks (cpu.core ``ram_index``): the first 256 MB
+        # at physical 0, the rest (npe-400 only) at physical 0x20000000. As in dynamips, the
+        # ROM reports the first bank as RAM (ram_size) and the second as IO memory (the
+        # image finds it with the IOMEM size call), so iomem_size includes it; a separate
+        # IO memory device (iomem_mb, npe-300's 32 MB) sits at the same 0x20000000.
+        if len(cfg.ram) > npe.max_ram_mb << 20:
             raise ValueError(f"{npe.name} takes at most {npe.max_ram_mb} MB of RAM")
-        self.iomem_size = (cfg.iomem_mb or (32 if npe.name == "npe-300" else 0)) << 20
+        self.ram_size = min(len(cfg.ram), _c.RAM_LOW_LIMIT)
+        self.high_ram_size = len(cfg.ram) - self.ram_size
+        self.iomem_dev_size = (cfg.iomem_mb or (32 if npe.name == "npe-300" else 0)) << 20
+        if self.iomem_dev_size and self.high_ram_size:
+            raise ValueError("iomem_mb cannot be combined with more than 256 MB of RAM: RAM "
+                             "above 256 MB is the IO memory at physical 0x20000000")
+        self.iomem_size = self.iomem_dev_size + self.high_ram_size
         self.conf_reg = cfg.conf_reg & 0xFFFF
         if not self.nvram.any():
             self.conf_reg |= 0x0040             # dynamips: empty NVRAM -> ignore it
@@ -174,6 +183,7 @@ class C7200Machine:
         self.rom.rommon_vars = dict(cfg.rommon_vars)
         self.entry = 0
         if cfg.image is not None:
+            # an image lives in the first bank (its physical addresses index ram directly)
             image = read_elf(cfg.image, with_data=cfg.load_image, ram_size=self.ram_size)
             if cfg.load_image:
                 load_into_ram(image, self.ram)
@@ -232,14 +242,20 @@ class C7200Machine:
         bus.map(0x1F000000, 0xC00000, "zero", ZeroRegion())
         # the ROM window past the bytes the core serves reads as 0
         bus.map(_c.ROM_BASE, 4 << 20, "rom", _RomWindow(self.cpu.rom))
-        if self.iomem_size:
-            bus.map(0x20000000, self.iomem_size, "iomem", MemoryDevice(self.iomem_size))
+        if self.iomem_dev_size:
+            bus.map(_c.RAM_HIGH_BASE, self.iomem_dev_size, "iomem",
+                    MemoryDevice(self.iomem_dev_size))
         if npe.packet_sram:
             base, size = npe.packet_sram
             bus.map(base, size, "packet-sram0", MemoryDevice(size))
             bus.map(base + size if size < 0x200000 else base + 0x200000, size,
                     "packet-sram1", MemoryDevice(size))
-        bus.map(0xC0000000, 0x40000000, "swapped-ram", SwappedRam(self.ram))
+        # the byte-swapped view of physical 0..1 GB: RAM's first bank at 0xc0000000, its
+        # second (npe-400 above 256 MB; empty otherwise) at 0xc0000000 + 0x20000000
+        low = self.ram[:self.ram_size]
+        bus.map(SWAPPED_BASE, _c.RAM_HIGH_BASE, "swapped-ram", SwappedRam(low))
+        bus.map(SWAPPED_BASE + _c.RAM_HIGH_BASE, SWAPPED_SIZE - _c.RAM_HIGH_BASE,
+                "swapped-ram-high", SwappedRam(self.ram[self.ram_size:]))
         bus.map(PCI_IO_BASE, 0x200000, "pci-io", self.pcmcia)
 
     @staticmethod
@@ -276,22 +292,28 @@ class C7200Machine:
     def _swapped(self, pa: int, n: int) -> np.ndarray | None:
         """RAM indices of bytes pa..pa+n-1 seen through the byte-swapped window, or None."""
         off = pa - SWAPPED_BASE
-        if 0 <= off and ((off + n + 3) & ~3) <= min(self.ram_size, SWAPPED_SIZE):
-            return np.arange(off, off + n) ^ 3
-        return None
+        if not 0 <= off < SWAPPED_SIZE:
+            return None
+        first = off & ~3
+        i = ram_index(first, ((off + n + 3) & ~3) - first, len(self.ram))
+        if i is None:
+            return None
+        return (np.arange(off, off + n) ^ 3) + (i - first)   # banks are word-aligned
 
     def _mem_read(self, pa: int, n: int) -> bytes:
         """DMA read of guest physical memory: RAM, the byte-swapped window, or devices."""
-        if pa + n <= self.ram_size:
-            return self.ram[pa:pa + n].tobytes()
+        i = ram_index(pa, n, len(self.ram))
+        if i is not None:
+            return self.ram[i:i + n].tobytes()
         idx = self._swapped(pa, n)
         if idx is not None:
             return self.ram[idx].tobytes()
         return self.bus.read_bytes(pa, n)
 
     def _mem_write(self, pa: int, data: bytes) -> None:
-        if pa + len(data) <= self.ram_size:
-            self.ram[pa:pa + len(data)] = np.frombuffer(data, np.uint8)
+        i = ram_index(pa, len(data), len(self.ram))
+        if i is not None:
+            self.ram[i:i + len(data)] = np.frombuffer(data, np.uint8)
             return
         idx = self._swapped(pa, len(data))
         if idx is not None:
