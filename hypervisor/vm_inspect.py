@@ -6,7 +6,8 @@ machine's bus (devices), exactly what the guest would see at that physical addre
 """
 from __future__ import annotations
 
-from cpu.state import GPR_NAMES
+from cpu.state import GPR_NAMES, ram_index
+from platforms.elf import LOW_RAM_BYTES
 
 CP0_SHOWN = {0: "Index", 1: "Random", 2: "EntryLo0", 3: "EntryLo1", 4: "Context",
              5: "PageMask", 6: "Wired", 8: "BadVAddr", 9: "Count", 10: "EntryHi",
@@ -48,25 +49,29 @@ def set_register(machine, reg: int, value: int) -> dict:
 
 def read_physical(machine, address: int, width: int) -> dict:
     ram = machine.ram
-    if 0 <= address and address + width <= len(ram):
-        return {"value": int.from_bytes(ram[address:address + width].tobytes(), "big")}
+    i = ram_index(address, width, len(ram))
+    if i is not None:
+        return {"value": int.from_bytes(ram[i:i + width].tobytes(), "big")}
     return {"value": machine.bus.read(address, width) & ((1 << (8 * width)) - 1)}
 
 
 def write_physical(machine, address: int, width: int, value: int) -> dict:
     ram = machine.ram
     value &= (1 << (8 * width)) - 1
-    if 0 <= address and address + width <= len(ram):
-        ram[address:address + width] = list(value.to_bytes(width, "big"))
+    i = ram_index(address, width, len(ram))
+    if i is not None:
+        ram[i:i + width] = list(value.to_bytes(width, "big"))
     else:
         machine.bus.write(address, width, value)
     return {}
 
 
 def find_bytes(machine, pattern: bytes, start: int, end: int) -> dict:
-    """The first physical address of `pattern` in RAM between start and end (exclusive)."""
+    """The first physical address of `pattern` in the RAM at physical 0 between start and
+    end (exclusive; 0 = the end of that RAM)."""
     ram = machine.ram
-    end = min(end, len(ram)) if end > 0 else len(ram)
+    low = min(len(ram), LOW_RAM_BYTES)
+    end = min(end, low) if end > 0 else low
     if start >= end:
         return {"address": None}
     found = ram[start:end].tobytes().find(pattern)

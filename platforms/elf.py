@@ -200,12 +200,19 @@ def _collect(path: str, f, file_size: int, with_data: bool) -> list[Segment]:
     return segments
 
 
+# RAM at physical 0 ends at 256 MB at most: above it is device space, and a bigger RAM's
+# second bank sits at physical 0x20000000, out of KSEG0's reach (see cpu.core ram_index).
+LOW_RAM_BYTES = 0x10000000
+
+
 def check_fits(image: ElfImage, ram_size: int) -> None:
+    """Every section inside the RAM at physical 0 (the index of a byte there is its address)."""
+    limit = min(ram_size, LOW_RAM_BYTES)
     for seg in image.segments:
-        if seg.end > ram_size:
+        if seg.end > limit:
             raise ImageError(image.path,
                              f"section {seg.name} at physical 0x{seg.paddr:08x}..0x{seg.end:08x} "
-                             f"is outside RAM ({ram_size // (1 << 20)} MB)")
+                             f"is outside RAM ({limit // (1 << 20)} MB at physical 0)")
 
 
 def load_into_ram(image: ElfImage, ram: np.ndarray) -> int:

@@ -29,7 +29,7 @@ import structlog
 
 from cpu import core as _c
 from cpu.isa import assemble
-from cpu.state import Cpu, s64
+from cpu.state import Cpu, ram_index, s64
 
 log = structlog.get_logger("pydynamips")
 
@@ -107,7 +107,8 @@ class RomMonitor:
             pa = self._phys(va + i)
             if pa is None:
                 break
-            out.append(int(ram[pa]) if pa < len(ram) else self.m.bus.read(pa, 1))
+            i = ram_index(pa, 1, len(ram))
+            out.append(int(ram[i]) if i is not None else self.m.bus.read(pa, 1))
         return bytes(out)
 
     def read_cstring(self, va: int, limit: int = 512) -> bytes:
@@ -125,8 +126,9 @@ class RomMonitor:
             pa = self._phys(va + i)
             if pa is None:
                 return
-            if pa < len(ram):
-                ram[pa] = b
+            i = ram_index(pa, 1, len(ram))
+            if i is not None:
+                ram[i] = b
             else:
                 self.m.bus.write(pa, 1, b)
 

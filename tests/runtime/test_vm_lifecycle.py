@@ -261,3 +261,16 @@ async def test_an_idle_guest_loses_no_timer_tick(client, console_elf):
     rate = (second - first) / (t1 - t0)
     assert 0.8 * 350 <= rate <= 1.05 * 350, rate
     con.close()
+
+
+async def test_gns3_default_ram_512_mb_on_npe_400(client, console_elf):
+    """GNS3 gives a c7200 512 MB: the npe-400's RAM above 256 MB is the bank at 0x20000000."""
+    port = await create_router(client, "R1", 1, console_elf, ram=512)
+    assert await client.send("vm start R1") == ["VM 'R1' started"]
+    con = await TelnetConsole.connect(port)
+    boot = await con.expect(PROMPT)
+    assert b"bigdata 25165824 bytes" in boot
+    await client.send("vm_debug pmem_w32 R1 0 0x20000100 0xcafef00d")   # the high bank
+    assert await client.send("vm_debug pmem_r32 R1 0 0x20000100") == ["0xcafef00d"]
+    await client.send("vm stop R1")
+    con.close()
