@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .nio import Nio
+from .nio_ports import CircuitPorts
 
 CELL_SIZE = 53
 HEADER_SIZE = 5
@@ -71,7 +72,9 @@ class _Port:
     vccs: dict = field(default_factory=dict)   # (in VPI, in VCI) -> (out NIO, out VPI, out VCI)
 
 
-class AtmSwitch:
+class AtmSwitch(CircuitPorts):
+    port_class = _Port
+
     kind = "ATMSW"
 
     def __init__(self, name: str) -> None:
@@ -137,30 +140,7 @@ class AtmSwitch:
         self._release(out_nio)
         return True
 
-    def _hold(self, nio: Nio) -> _Port:
-        port = self.ports.get(nio)
-        if port is None:
-            port = self.ports[nio] = _Port(nio)
-            nio.owners.add(self)
-            nio.set_receiver(self._make_receiver(port))
-        port.refs += 1
-        return port
-
-    def _release(self, nio: Nio) -> None:
-        port = self.ports[nio]
-        port.refs -= 1
-        if port.refs <= 0:
-            del self.ports[nio]
-            nio.owners.discard(self)
-            if not nio.owners:
-                nio.set_receiver(None)
-
     # -- switching ---------------------------------------------------------------------
-    def _make_receiver(self, port: _Port):
-        def receive(nio: Nio, cell: bytes) -> None:
-            self.switch(port, cell)
-        return receive
-
     def switch(self, port: _Port, cell: bytes) -> None:
         if len(cell) != CELL_SIZE:
             self.dropped += 1

@@ -30,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .nio import Nio
+from .nio_ports import CircuitPorts
 
 DLCI_LMI_ANSI = 0
 DLCI_LMI_CISCO = 1023
@@ -65,7 +66,9 @@ class _Port:
     out: dict = field(default_factory=dict)  # input DLCI -> (output NIO, output DLCI)
 
 
-class FrameRelaySwitch:
+class FrameRelaySwitch(CircuitPorts):
+    port_class = _Port
+
     kind = "FRSW"
 
     def __init__(self, name: str) -> None:
@@ -108,30 +111,7 @@ class FrameRelaySwitch:
         self._release(out_nio)
         return True
 
-    def _hold(self, nio: Nio) -> _Port:
-        port = self.ports.get(nio)
-        if port is None:
-            port = self.ports[nio] = _Port(nio)
-            nio.owners.add(self)
-            nio.set_receiver(self._make_receiver(port))
-        port.refs += 1
-        return port
-
-    def _release(self, nio: Nio) -> None:
-        port = self.ports[nio]
-        port.refs -= 1
-        if port.refs <= 0:
-            del self.ports[nio]
-            nio.owners.discard(self)
-            if not nio.owners:
-                nio.set_receiver(None)
-
     # -- switching ---------------------------------------------------------------------
-    def _make_receiver(self, port: _Port):
-        def receive(nio: Nio, frame: bytes) -> None:
-            self.switch(port, frame)
-        return receive
-
     def switch(self, port: _Port, frame: bytes) -> None:
         if len(frame) < 2:
             self.dropped += 1
