@@ -30,7 +30,7 @@ IDLE_SLEEP_MAX_S = 0.010        # never sleep past a 100 Hz timer tick
 # gets the timer ticks that fell due meanwhile delivered one by one (each late by < a
 # batch); input, frames and requests still wake the worker at once.
 IDLE_STREAK_FOR_BATCH = 8
-IDLE_BATCH_S = 0.020
+IDLE_BATCH_S = 0.030
 MIN_TICK_S = 0.0005
 # Idle-PC proposals: the PC is sampled at the end of slices of random length, inside the
 # CPU loop (never from another thread), like dynamips' 1000 samples but in seconds, not 10.

@@ -437,6 +437,9 @@ class C7200Machine:
     def _sleep_hint(self) -> float:
         cpu = self.cpu
         left = (cpu.compare - cpu.count) & 0xFFFFFFFF
+        # Count already moved for the instructions run since the last advance_time, and the
+        # next top-up takes them back from host time: they are still ahead of the clock.
+        left += (cpu.icount - self._count_icount) // max(1, self.config.clock_divisor)
         t = min(MAX_IDLE_SLEEP, left / self.npe.count_hz)
         if self.duart.imr & 0x11:
             t = min(t, DUART_TICK)

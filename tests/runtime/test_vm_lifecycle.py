@@ -240,10 +240,9 @@ async def expect_error_from(task, code):
 
 
 async def test_an_idle_guest_loses_no_timer_tick(client, console_elf):
-    """While idle, timer ticks are delivered in batches, one by one. console.elf counts its
-    timer interrupts (Compare = Count + 500,000 at npe-400's 175 MHz Count: 350 Hz at most;
-    the host-clock timer model lands at ~300/s in a simulation without any batching, as each
-    re-arm starts from a Count slightly past the old Compare)."""
+    """While idle, timer ticks are delivered in batches, one by one: none is lost.
+    console.elf counts its timer interrupts (Compare = Count + 500,000 at npe-400's 175 MHz
+    Count: 350 Hz)."""
     import re
     port = await create_router(client, "R1", 1, console_elf)
     await client.send("vm start R1")
@@ -259,7 +258,7 @@ async def test_an_idle_guest_loses_no_timer_tick(client, console_elf):
     await asyncio.sleep(3)                        # idle: the worker batches the ticks
     second, t1 = await ticks()
     rate = (second - first) / (t1 - t0)
-    assert 0.8 * 350 <= rate <= 1.05 * 350, rate
+    assert 0.92 * 350 <= rate <= 1.05 * 350, rate
     con.close()
 
 
