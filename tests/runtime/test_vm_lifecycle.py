@@ -273,3 +273,27 @@ async def test_gns3_default_ram_512_mb_on_npe_400(client, console_elf):
     assert await client.send("vm_debug pmem_r32 R1 0 0x20000100") == ["0xcafef00d"]
     await client.send("vm stop R1")
     con.close()
+
+
+async def test_stop_within_a_second_whatever_the_guest_does(client, tmp_path):
+    """PROTOCOL.md §8's test image: `b .; nop` at 0x80008000, a tight loop with interrupts
+    off and no device access (dynamips needed 10 s and then failed to stop it)."""
+    from ..platforms.elfwriter import SHF_ALLOC, SHF_EXECINSTR, Sec, build_elf
+    image = tmp_path / "spin.elf"
+    image.write_bytes(build_elf([Sec(".text", 0x80008000, bytes.fromhex("1000ffff00000000"),
+                                     SHF_ALLOC | SHF_EXECINSTR)]))
+    await create_router(client, "R1", 1, image, console=False)
+    await client.send("vm start R1")
+    await asyncio.sleep(1.0)
+    usage = await client.send("vm cpu_usage R1 0")
+    assert int(usage[0]) >= 0
+    assert await client.send("vm get_status R1") == ["2"]
+    t0 = time.monotonic()
+    assert await client.send("vm stop R1") == ["VM 'R1' stopped"]
+    assert time.monotonic() - t0 < 1.0
+    await client.send("vm start R1")                   # and again from a suspended state
+    await client.send("vm suspend R1")
+    t0 = time.monotonic()
+    await client.send("vm stop R1")
+    assert time.monotonic() - t0 < 1.0
+    assert await client.send("vm get_status R1") == ["0"]
