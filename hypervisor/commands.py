@@ -63,16 +63,6 @@ class Module:
             return handler
         return register
 
-    def unimplemented(self, name: str, min_args: int, max_args: int | None = None,
-                      code: Status = Status.ERR_UNSPECIFIED) -> None:
-        """Register a command whose work lands with a later issue: a clear 2xx until then."""
-        what = f"'{self.name} {name}'"
-
-        async def refuse(session: "Session", args: list[str]) -> HandlerResult:
-            raise not_implemented(what, code)
-
-        self.command(name, min_args, max_args)(refuse)
-
 
 class CommandTable:
     """Every module, in registration order (listings are answered newest first)."""

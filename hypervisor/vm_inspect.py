@@ -94,6 +94,8 @@ def serve(machine, request: dict) -> dict | None:
     if what == "pmem_find":
         return find_bytes(machine, bytes.fromhex(request["pattern"]), request["start"],
                           request["end"])
+    if what == "timer":
+        return {"drift": 0, "pending": int(bool(machine.cpu.cause & 0x8000))}
     if what == "breakpoints":
         machine.cpu.set_breakpoints(request["addresses"])
         return {}

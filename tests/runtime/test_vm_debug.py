@@ -19,6 +19,9 @@ async def test_vm_debug_on_a_running_router(client, console_elf):
     await client.send("vm start R1")
     con = await TelnetConsole.connect(port)
     await con.expect(PROMPT)
+    drift = await client.send("vm show_timer_drift R1 0")
+    assert drift[0] == "Timer Drift: 0" and drift[1] in ("Pending Timer IRQ: 0",
+                                                         "Pending Timer IRQ: 1")
     regs = await client.send("vm_debug show_cpu_regs R1 0")
     assert regs[-1] == "OK" and any(line.strip().startswith("pc") for line in regs)
     assert any("cp0 PRId" in line and line.endswith("0000000000002721") for line in regs)
