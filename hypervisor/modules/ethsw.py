@@ -9,6 +9,8 @@ from ..commands import CommandError, Module
 from ..object_commands import ObjectKind, register_lifecycle, register_list
 from ..ethsw import ACCESS, DEFAULT_TAG_TYPE, DOT1Q, QINQ, TAG_TYPES, EthernetSwitch
 
+from .nio import free_for
+
 module = Module("ethsw")
 
 
@@ -27,10 +29,7 @@ register_lifecycle(module, KIND)
 async def add_nio(session, args):
     switch = KIND.namespace(session).get(args[0])
     nio = session.hypervisor.registry.nios.find(args[1])
-    if nio is None or not switch.can_add(nio):
-        raise bind_error(args)
-    from .nio import vm_bindings
-    if vm_bindings(session.hypervisor, nio.name):    # a router port already owns it
+    if nio is None or not free_for(session.hypervisor, nio, switch):
         raise bind_error(args)
     switch.add_nio(nio)
     return f"NIO '{args[1]}' bound."

@@ -26,6 +26,12 @@ def vm_bindings(hv, name: str) -> list:
             for port, nio in binding.nios.items() if nio == name]
 
 
+def free_for(hv, nio: Nio, owner=None) -> bool:
+    """May `nio` become a port of `owner` (a switch or hub; None: a VM slot)? A NIO serves
+    one port: no VM slot binds it and no other object owns it."""
+    return not vm_bindings(hv, nio.name) and nio.owners <= ({owner} if owner else set())
+
+
 def in_use(hv, nio: Nio) -> bool:
     return bool(nio.owners) or bool(vm_bindings(hv, nio.name))
 

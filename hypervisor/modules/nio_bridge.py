@@ -7,6 +7,8 @@ from ..commands import CommandError, Module
 from ..object_commands import ObjectKind, register_lifecycle, register_list
 from ..nio_bridge import NioBridge
 
+from .nio import free_for
+
 module = Module("nio_bridge")
 
 
@@ -24,8 +26,7 @@ register_lifecycle(module, KIND)
 async def add_nio(session, args):
     bridge = KIND.namespace(session).get(args[0])
     nio = session.hypervisor.registry.nios.find(args[1])
-    from .nio import vm_bindings
-    if nio is None or not bridge.can_add(nio) or vm_bindings(session.hypervisor, nio.name):
+    if nio is None or not free_for(session.hypervisor, nio, bridge):
         raise bind_error(args)
     bridge.add_nio(nio)
     return f"NIO '{args[1]}' bound."

@@ -18,7 +18,7 @@ from protocol.status import Status
 from .. import control
 from ..cnum import atoi, sign_extend32, strtoull
 from ..runtime import start_vm
-from .nio import vm_bindings
+from .nio import free_for
 from ..commands import CommandError, Module, not_implemented
 from ..vm import GhostStatus, SlotBinding, VirtualMachine, VmLockError, VmStatus
 from platforms.catalog import PLATFORMS
@@ -414,8 +414,8 @@ async def slot_add_nio_binding(session, args):
     port, name = atoi(args[2]), args[3]
     nio = session.hypervisor.registry.nios.find(name)
     # A NIO is one port's: not a second VM port's, nor a switch's or hub's.
-    if binding is None or port in binding.nios or nio is None or nio.owners or \
-            vm_bindings(session.hypervisor, name):
+    if binding is None or port in binding.nios or nio is None or \
+            not free_for(session.hypervisor, nio):
         raise slot_error(vm, args[1], args[2], "add binding")
     binding.nios[port] = name
 
